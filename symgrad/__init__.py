@@ -1,0 +1,23 @@
+"""symgrad: exact, symbolic reasoning about neural-network gradients.
+
+Build a network whose weights are SymPy symbols, derive every gradient
+exactly, substitute an initialisation and prove which weights stay tied.
+
+>>> import symgrad as sg
+>>> net = sg.examples.toy()
+>>> sg.derive(net).gradient("w9")
+w5*(w1*x1 + w3*x2) + w7*(w2*x1 + w4*x2)
+"""
+import os as _os
+
+# SymPy's cache of 1,000 entries slows large derivations several times; the
+# size is read once, when SymPy is first imported.
+_os.environ.setdefault("SYMPY_CACHE_SIZE", "200000")
+
+from .errors import SymgradError  # noqa: E402
+from .graph import Layer, Network, NetworkBuilder, Node  # noqa: E402
+from .derive import Derivation, derive  # noqa: E402
+from . import examples  # noqa: E402
+
+__all__ = ["Derivation", "Layer", "Network", "NetworkBuilder", "Node", "SymgradError", "derive", "examples"]
+__version__ = "0.1.0"

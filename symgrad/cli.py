@@ -1,0 +1,107 @@
+"""The ``symgrad`` command: examples, derivations, proofs and reports.
+
+Every command prints readable mathematics, or one JSON object with
+``--json``.  Bad input gives one error line and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import SymgradError
+
+EPILOG = """examples:
+  symgrad examples
+  symgrad derive toy
+  symgrad derive toy --json
+  symgrad derive --mlp 3,4,1 --activation tanh --bias
+  symgrad derive --spec net.json
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str):
+        raise SymgradError(message)
+
+
+def network_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("net", nargs="?", metavar="NET", help="a built-in example (see `symgrad examples`)")
+    p.add_argument("--mlp", metavar="SIZES", help="a fully connected network, units per layer, e.g. 3,4,1")
+    p.add_argument("--activation", default="identity", help="hidden activation: identity, relu, relu:1/2, sigmoid, tanh, sigma")
+    p.add_argument("--bias", action="store_true", help="give every neuron a bias")
+    p.add_argument("--objective", default="output", help="output, squared_error, cross_entropy or perceptron")
+    p.add_argument("--spec", metavar="FILE", help="a network described in JSON (see symgrad.spec)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="symgrad", description="Exact, symbolic proofs about neural-network gradients.",
+                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    ex = sub.add_parser("examples", help="list the built-in examples")
+    ex.add_argument("--json", action="store_true", help="print one JSON object")
+    d = sub.add_parser("derive", help="derive every gradient exactly", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    network_options(d)
+    return parser
+
+
+def resolve_network(args):
+    """The network the options describe (exactly one source)."""
+    from . import examples
+    from .graph import Network
+    from .spec import load_spec
+
+    given = [s for s in (args.net, args.mlp, args.spec) if s]
+    if len(given) != 1:
+        raise SymgradError("name one network: an example NET, --mlp SIZES or --spec FILE")
+    if args.net:
+        return examples.get(args.net)
+    if args.spec:
+        return load_spec(args.spec)
+    try:
+        sizes = [int(s) for s in args.mlp.split(",")]
+    except ValueError:
+        raise SymgradError(f"--mlp takes comma-separated unit counts such as 3,4,1, got {args.mlp!r}") from None
+    return Network.mlp(sizes, activation=args.activation, bias=args.bias, objective=args.objective)
+
+
+def cmd_examples(args) -> str:
+    from .examples import REGISTRY
+
+    if args.json:
+        return json.dumps({name: ex.summary for name, ex in REGISTRY.items()}, indent=2)
+    width = max(map(len, REGISTRY))
+    return "\n".join(f"{name:<{width}}  {ex.summary}" for name, ex in REGISTRY.items())
+
+
+def cmd_derive(args) -> str:
+    from .derive import derive
+    from .export import derivation_dict
+
+    d = derive(resolve_network(args))
+    return json.dumps(derivation_dict(d), indent=2) if args.json else str(d)
+
+
+COMMANDS = {"examples": cmd_examples, "derive": cmd_derive}
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        print(COMMANDS[args.command](args))
+        return 0
+    except SymgradError as error:
+        print(f"symgrad: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("symgrad: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Names of symbols: checked so that they print in LaTeX and read back in SymPy.
+
+A name is letters, digits and underscores, starting with a letter, and must
+read back through ``sympy.sympify`` as the same symbol (so ``lambda``, ``E``
+or ``beta`` are refused).  Anything that could reach TeX as a command
+(``\\input``, ``x&1``, ``w_{1}``) is refused with a clear error.
+
+>>> check_name("w1")
+'w1'
+>>> check_name(r"\\input")
+Traceback (most recent call last):
+...
+symgrad.errors.SymgradError: invalid name '\\\\input': use letters, digits and underscores, starting with a letter (such as w1 or x_2)
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import sympy as sp
+
+from .errors import SymgradError
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+@lru_cache(maxsize=4096)
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a safe symbol name, else raise SymgradError."""
+    if not isinstance(name, str) or not NAME.match(name) or name.endswith("_") or "__" in name:
+        raise SymgradError(
+            f"invalid name {name!r}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
+        )
+    try:
+        back = sp.sympify(name)
+    except (sp.SympifyError, SyntaxError, TypeError):
+        back = None
+    if back != sp.Symbol(name):
+        raise SymgradError(f"invalid name {name!r}: SymPy reads it as {back!r}, not as a symbol; choose another name")
+    return name
+
+
+def numbered(prefix: str, count: int, start: int = 1) -> list[str]:
+    """``prefix1 ... prefixN``.
+
+    >>> numbered("x", 3)
+    ['x1', 'x2', 'x3']
+    """
+    return [f"{prefix}{i}" for i in range(start, start + count)]
+
+
+def companion(name: str, letter: str) -> str:
+    """The name of a node's companion symbol: ``y3`` -> ``z3``, ``y`` -> ``z_y``.
+
+    >>> companion("y3", "delta"), companion("L", "delta")
+    ('delta3', 'delta_L')
+    """
+    m = re.fullmatch(r"[A-Za-z]+(\d+)", name)
+    return f"{letter}{m.group(1)}" if m else f"{letter}_{name}"

@@ -1,0 +1,109 @@
+"""How symgrad's objects print: plain text for terminals, LaTeX for Jupyter
+and reports.  ``SymgradLatexPrinter`` extends SymPy's LaTeX printer with
+symgrad's notation; the functions here only arrange printed strings.
+
+>>> import sympy as sp
+>>> latex(sp.Symbol("delta_y3") * sp.Symbol("x1_s2"))
+'\\\\delta_{y_{3}} x_{1}^{(2)}'
+"""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+SAMPLE = re.compile(r"([A-Za-z]+)(\d+)_s(\d+)\Z")
+GRID = re.compile(r"([A-Za-z]+)(\d+)_(\d+)\Z")
+NESTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9_]*)\Z")
+
+
+class SymgradLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with symgrad's notation: ``x1_s2`` is
+    ``x_1^{(2)}``, ``delta_y3`` is ``\\delta_{y_3}``, ``sigma'(z)`` for the
+    derivative of the undefined activation, ``H_0(z)`` for a step slope."""
+
+    printmethod = "_latex"
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = expr.name
+        if m := SAMPLE.match(name):
+            return "%s_{%s}^{(%s)}" % (self._base(m.group(1)), m.group(2), m.group(3))
+        if m := GRID.match(name):
+            return "%s_{%s,%s}" % (self._base(m.group(1)), m.group(2), m.group(3))
+        if m := NESTED.match(name):
+            return "%s_{%s}" % (self._base(m.group(1)), self._print(sp.Symbol(m.group(2))))
+        return super()._print_Symbol(expr, style)
+
+    def _base(self, name: str) -> str:
+        return super()._print_Symbol(sp.Symbol(name))
+
+    def _print_Subs(self, expr):
+        inner, (var,), (point,) = expr.args
+        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, sp.core.function.AppliedUndef):
+            return r"%s'\left(%s\right)" % (self._print(sp.Symbol(inner.expr.func.__name__)), self._print(point))
+        return super()._print_Subs(expr)
+
+    def _print_Derivative(self, expr):
+        inner = expr.expr
+        if isinstance(inner, sp.core.function.AppliedUndef) and len(expr.variables) == 1:
+            return r"%s'\left(%s\right)" % (self._print(sp.Symbol(inner.func.__name__)), self._print(expr.variables[0]))
+        return super()._print_Derivative(expr)
+
+    def _print_Heaviside(self, expr, exp=None):
+        z, at_zero = expr.args if len(expr.args) == 2 else (expr.args[0], sp.S.Half)
+        tex = r"H_{%s}\left(%s\right)" % (self._print(at_zero), self._print(z))
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
+def latex(expr, **settings) -> str:
+    """LaTeX of a SymPy expression in symgrad's notation."""
+    return SymgradLatexPrinter(settings).doprint(expr)
+
+
+def text(expr) -> str:
+    """Plain text that ``sympy.sympify`` reads back."""
+    return sp.sstr(expr)
+
+
+def derivative_label(objective, w) -> str:
+    return f"d{objective}/d{w}"
+
+
+def derivation_text(d) -> str:
+    """The derivation as text: forward equations, deltas, and for every
+    parameter the chain of equalities from chain form to explicit form."""
+    net = d.network
+    objective = net.nodes[net.objective].symbol
+    lines = [str(net), "", "Forward"]
+    lines += [f"  {y} = {text(v)}" for y, v in d.forward.items()]
+    if d.pre:
+        lines += [f"  {z} = {text(v)}" for z, v in d.pre.items()]
+    lines += ["", f"Backward (delta = d{objective}/d(pre-activation))"]
+    lines += [f"  {s} = {text(v)}" for s, v in d.deltas.items()]
+    lines += ["", "Gradients"]
+    for w in net.parameters:
+        label = derivative_label(objective, w)
+        chain = d.steps(w) if net.parameter_count <= 60 else [d.chain(w)]
+        lines.append(f"  {label} = {text(chain[0])}")
+        lines += [" " * (len(label) + 3) + f"= {text(s)}" for s in chain[1:]]
+    return "\n".join(lines)
+
+
+def derivation_latex(d) -> str:
+    """The derivation as one LaTeX ``aligned`` block (for Jupyter)."""
+    net = d.network
+    objective = latex(net.nodes[net.objective].symbol)
+    rows = [f"{latex(y)} &= {latex(v)}" for y, v in d.forward.items()]
+    for w in net.parameters[:40]:
+        steps = " = ".join(latex(s) for s in d.steps(w))
+        rows.append(r"\frac{\partial %s}{\partial %s} &= %s" % (objective, latex(w), steps))
+    return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
+
+
+def network_latex(net) -> str:
+    """The network's forward equations as LaTeX (for Jupyter)."""
+    from .derive import derive
+
+    rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
+    return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
