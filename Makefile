@@ -1,0 +1,38 @@
+# symgrad: the two jobs of the README, and their parts.
+#   make reports   install symgrad and TeX, render the proof reports of the built-in examples
+#   make test      install what the tests need (TeX, torch, matplotlib) and run them
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: reports test tex bench tex-sources clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,torch,plot]'
+	touch $@ $(VENV)/.installed
+
+tex:
+	sh scripts/install-tex.sh
+
+reports: $(VENV)/.installed tex
+	$(PY) -m symgrad.report.build --pdf reports
+
+tex-sources: $(VENV)/.installed
+	$(PY) -m symgrad.report.build reports
+
+test: $(VENV)/.installed-test tex
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

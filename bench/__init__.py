@@ -1,0 +1,1 @@
+"""Benchmarks that compare symgrad with the naive SymPy route in the same run."""
