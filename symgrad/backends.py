@@ -93,7 +93,9 @@ class Exact(_Sign):
 
     @staticmethod
     def number(q):
-        q = sp.nsimplify(q)
+        if isinstance(q, (int, Fraction)):
+            return Fraction(q)
+        q = q if isinstance(q, sp.Rational) else sp.nsimplify(q)
         if not q.is_Rational:
             raise Inconclusive(f"{q} is not rational")
         return Fraction(int(q.p), int(q.q))
@@ -117,7 +119,9 @@ class Interval(_Sign):
     one, zero = ctx.mpf(1), ctx.mpf(0)
 
     def number(self, q):
-        q = sp.nsimplify(q)
+        if isinstance(q, (int, Fraction)):
+            return self.ctx.mpf(q.numerator) / q.denominator
+        q = q if isinstance(q, sp.Rational) else sp.nsimplify(q)
         if q.is_Rational:
             return self.ctx.mpf(int(q.p)) / int(q.q)
         return self.ctx.mpf(str(sp.N(q, 80)))
@@ -144,11 +148,15 @@ class Interval(_Sign):
     # A concrete stand-in for the undefined sigma: a difference found with it
     # refutes "equal for every activation"; it never proves an equality.
     def sigma(self, z):
-        return self.tanh(z) + z * z / 5
+        return self.tanh(z + self.third) + z * z / 5
 
     def sigma_slope(self, z):
-        t = self.tanh(z)
+        t = self.tanh(z + self.third)
         return 1 - t * t + 2 * z / 5
+
+    @property
+    def third(self):
+        return self.ctx.mpf(1) / 3
 
     @staticmethod
     def differ(a, b) -> bool:
@@ -168,10 +176,10 @@ class Float(_Sign):
         return float(q)
 
     def sigma(self, z):
-        return math.tanh(z) + z * z / 5
+        return math.tanh(z + 1 / 3) + z * z / 5
 
     def sigma_slope(self, z):
-        return 1 - math.tanh(z) ** 2 + 2 * z / 5
+        return 1 - math.tanh(z + 1 / 3) ** 2 + 2 * z / 5
 
 
 SYMBOLIC = Symbolic()

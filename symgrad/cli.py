@@ -6,6 +6,7 @@ Every command prints readable mathematics, or one JSON object with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -17,6 +18,11 @@ EPILOG = """examples:
   symgrad derive toy --json
   symgrad derive --mlp 3,4,1 --activation tanh --bias
   symgrad derive --spec net.json
+  symgrad prove toy --init constant
+  symgrad prove toy --init zero --json
+  symgrad prove --mlp 4,8,8,1 --activation tanh --bias --init constant:1/2 --engine structural
+  symgrad prove toy --init tied:w1=w2,w5=w6
+  symgrad prove softmax_ce --classes 1,2,3
 """
 
 
@@ -46,7 +52,20 @@ def build_parser() -> Parser:
     d = sub.add_parser("derive", help="derive every gradient exactly", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     network_options(d)
+    p = sub.add_parser("prove", help="prove which gradients coincide and which ties last", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    network_options(p)
+    proof_options(p)
     return parser
+
+
+def proof_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--init", default=None, help="constant[:VALUE] (default for --mlp), zero, distinct, "
+                   "tied:w1=w2,w3=w4 or layers:a,b,c; an example has its own default")
+    p.add_argument("--bias-init", default=None, help="the biases' initialisation (default zero)")
+    p.add_argument("--engine", default="algebraic", choices=["algebraic", "structural"], help="proof engine")
+    p.add_argument("--samples", type=int, default=None, metavar="N", help="sum the gradient over N samples")
+    p.add_argument("--classes", default=None, metavar="C1,C2,...", help="one sample per class, one-hot targets")
 
 
 def resolve_network(args):
@@ -86,7 +105,48 @@ def cmd_derive(args) -> str:
     return json.dumps(derivation_dict(d), indent=2) if args.json else str(d)
 
 
-COMMANDS = {"examples": cmd_examples, "derive": cmd_derive}
+def resolve_init(args, net):
+    """The initialisation the options give, or the example's default."""
+    from . import constraints, examples
+
+    if args.init is None:
+        init = examples.example(args.net).init if args.net else constraints.Constant("a")
+    else:
+        init = constraints.parse(args.init)
+    if args.bias_init is not None:
+        init = dataclasses.replace(init, biases=constraints.parse(args.bias_init))
+    return init
+
+
+def resolve_data(args, net):
+    """The samples the options ask for (None: the network's own)."""
+    from .data import generic, one_hot
+
+    if args.samples is not None and args.classes is not None:
+        raise SymgradError("give --samples or --classes, not both")
+    if args.samples is not None:
+        if args.samples < 1:
+            raise SymgradError("--samples must be at least 1")
+        return generic(net, args.samples)
+    if args.classes is not None:
+        try:
+            classes = [int(c) for c in args.classes.split(",")]
+        except ValueError:
+            raise SymgradError(f"--classes takes class numbers such as 1,2,3, got {args.classes!r}") from None
+        return one_hot(net, classes)
+    return None
+
+
+def cmd_prove(args) -> str:
+    from .export import proof_dict
+    from .symmetry import prove
+
+    net = resolve_network(args)
+    proof = prove(net, resolve_init(args, net), engine=args.engine, data=resolve_data(args, net))
+    return json.dumps(proof_dict(proof), indent=2) if args.json else str(proof)
+
+
+COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove}
 
 
 def main(argv=None) -> int:

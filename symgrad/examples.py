@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .constraints import Constant, Constraint
 from .errors import SymgradError
 from .graph import Network
 from .layers import mlp
@@ -23,6 +24,7 @@ class Example:
     summary: str
     build: Callable[[], Network]
     seed: str
+    init: Constraint = Constant("a")
 
 
 REGISTRY: dict[str, Example] = {}

@@ -30,3 +30,39 @@ def derivation_dict(d) -> dict:
     if net.parameter_count <= STEPS_LIMIT:
         out["steps"] = {str(w): [text(s) for s in d.steps(w)] for w in net.parameters}
     return out
+
+
+def names(classes) -> list[list[str]]:
+    return [[str(p) for p in c] for c in classes]
+
+
+def proof_dict(proof) -> dict:
+    """The proof as the CLI's JSON object."""
+    from .printing import conclusion
+
+    net = proof.network
+    params = net.parameters
+    out = {
+        "network": net.name,
+        "init": proof.init.describe() + proof.init.bias_phrase(net),
+        "engine": proof.engine,
+        "samples": len(net.samples),
+        "at_init": names(proof.at_init),
+        "invariant": names(proof.invariant),
+        "stationary": proof.stationary,
+        "undecided": [[str(params[a]), str(params[b])] for a, b in proof.undecided],
+        "statement": conclusion(proof),
+        "notes": list(proof.notes),
+    }
+    if net.parameter_count <= STEPS_LIMIT * 10:
+        out["initial_values"] = {str(p): text(v) for p, v in zip(params, proof.initial_values)}
+    if proof.at_init_gradients:
+        out["at_init_gradients"] = {str(p): text(g) for p, g in zip(params, proof.at_init_gradients)}
+    step = proof.step
+    if step is not None and step.gradients is not None:
+        out["step"] = {
+            "substitution": {str(k): str(v) for k, v in step.substitution(params).items()},
+            "gradients": {str(params[c[0]]): text(step.gradients[c[0]]) for c in step.classes},
+            "rounds": len(proof.rounds),
+        }
+    return out

@@ -107,3 +107,52 @@ def network_latex(net) -> str:
 
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
     return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
+
+
+def class_text(members) -> str:
+    """``w5 = w6 = w7 = w8``."""
+    return " = ".join(map(str, members))
+
+
+def join_and(parts: list[str]) -> str:
+    """``a, b and c``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def conclusion(proof) -> str:
+    """The invariant ties in one sentence, as in the seed."""
+    tied = [class_text(c) for c in proof.invariant if len(c) > 1]
+    if not tied:
+        return "no two parameters are tied: every weight is free to move on its own"
+    return f"{join_and(tied)} for every step, every learning rate and every input"
+
+
+def proof_text(proof) -> str:
+    """A proof as text: the initial ties, classes at the initial point, the
+    invariant ties and whether the point is stationary."""
+    net = proof.network
+    objective = net.nodes[net.objective].symbol
+    lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)"]
+    if len(net.samples) > 1:
+        lines.append(f"Data: {len(net.samples)} samples, gradients summed")
+    lines += ["", "At the initial point, equal gradients:"]
+    for c, members in zip(proof.at_init_classes, proof.at_init):
+        grad = f": d{objective}/d{members[0]} = {text(proof.at_init_gradients[c[0]])}" if proof.at_init_gradients else ""
+        lines.append(f"  {{{', '.join(map(str, members))}}}{grad}")
+    if proof.undecided:
+        params = net.parameters
+        pairs = ", ".join(f"{params[a]}~{params[b]}" for a, b in proof.undecided)
+        lines.append(f"  undecided (equal at every sampled point, no canonical form proves it): {pairs}")
+    lines += ["", "Tied forever (induction over the steps of gradient descent):", f"  {conclusion(proof)}."]
+    if proof.stationary:
+        lines += ["", f"Stationary point: every gradient vanishes identically at the initial point; nothing ever moves."]
+    elif proof.stationary is None:
+        lines += ["", "Stationary point: not decided by this engine."]
+    lines += [f"  note: {n}" for n in proof.notes]
+    return "\n".join(lines)
+
+
+def proof_latex(proof) -> str:
+    """The invariant classes as LaTeX (for Jupyter)."""
+    rows = [" = ".join(latex(p) for p in c) for c in proof.invariant if len(c) > 1] or [r"\text{no ties}"]
+    return r"$\text{tied forever: } " + r",\quad ".join(rows) + "$"

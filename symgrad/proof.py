@@ -1,0 +1,103 @@
+"""Plain data for a proof: what was assumed, what was shown, how.
+
+Nothing here computes or formats: the engines fill these records, reports,
+assertions and the command line read them.  Classes are tuples of parameter
+indices (numbering order), ordered by their first member; SymPy symbols are
+made only when asked for (``Proof.invariant``), so proofs about networks of a
+million weights stay small.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+Classes = tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Two parts of a class told apart, with a point where their gradients differ."""
+
+    first: int
+    second: int
+    point: dict | None = None
+    values: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    """One refinement round: each class gets one symbol (its first member's),
+    the gradients are computed, and classes split where gradients differ."""
+
+    classes: Classes
+    gradients: tuple | None
+    result: Classes
+    splits: tuple[Split, ...] = ()
+    undecided: tuple[tuple[int, int], ...] = ()
+
+    def substitution(self, parameters) -> dict:
+        """Each parameter -> the symbol of its class's first member."""
+        return {parameters[p]: parameters[c[0]] for c in self.classes for p in c}
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Which gradients coincide at an initialisation, and which ties last.
+
+    * ``at_init``: parameters grouped by identical gradient at the initial point;
+    * ``invariant``: the coarsest partition, no coarser than the initial ties,
+      that gradient descent keeps for every learning rate, input and step;
+    * ``stationary``: every gradient vanishes identically at the initial
+      point, so nothing ever moves (None: this engine does not decide it).
+    """
+
+    network: object
+    init: object
+    engine: str
+    initial_values: tuple
+    base: Classes
+    at_init_classes: Classes
+    invariant_classes: Classes
+    stationary: bool | None
+    at_init_gradients: tuple | None = None
+    at_init_splits: tuple[Split, ...] = ()
+    rounds: tuple[Round, ...] = ()
+    undecided: tuple[tuple[int, int], ...] = ()
+    zero_gradients: tuple[int, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def _symbols(self, classes: Classes) -> list[tuple[sp.Symbol, ...]]:
+        params = self.network.parameters
+        return [tuple(params[p] for p in c) for c in classes]
+
+    @property
+    def at_init(self) -> list[tuple[sp.Symbol, ...]]:
+        return self._symbols(self.at_init_classes)
+
+    @property
+    def invariant(self) -> list[tuple[sp.Symbol, ...]]:
+        return self._symbols(self.invariant_classes)
+
+    @property
+    def step(self) -> Round | None:
+        """The induction step: the last round, where no class split."""
+        return self.rounds[-1] if self.rounds else None
+
+    def class_of(self, parameter) -> tuple[sp.Symbol, ...]:
+        """The invariant class containing ``parameter`` (a symbol or name)."""
+        p = self.network.index_of(parameter)
+        return next(self._symbols((c,))[0] for c in self.invariant_classes if p in c)
+
+    def __str__(self) -> str:
+        from .printing import proof_text
+
+        return proof_text(self)
+
+    def __repr__(self) -> str:
+        return f"<Proof ({self.engine}) for {self.network.name!r}: {len(self.invariant_classes)} invariant classes>"
+
+    def _repr_latex_(self) -> str:
+        from .printing import proof_latex
+
+        return proof_latex(self)
