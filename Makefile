@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test tex
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 
 clean:

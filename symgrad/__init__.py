@@ -17,7 +17,16 @@ _os.environ.setdefault("SYMPY_CACHE_SIZE", "200000")
 from .errors import SymgradError  # noqa: E402
 from .graph import Layer, Network, NetworkBuilder, Node  # noqa: E402
 from .derive import Derivation, derive  # noqa: E402
-from . import examples  # noqa: E402
+from .constraints import Constant, Distinct, PerLayer, Tied, Zero  # noqa: E402
+from .symmetry import prove  # noqa: E402
+from .unroll import Trajectory, unroll  # noqa: E402
+from .optim import Adam, GradientDescent, Momentum  # noqa: E402
+from .train import Trace, train  # noqa: E402
+from . import data, examples  # noqa: E402
 
-__all__ = ["Derivation", "Layer", "Network", "NetworkBuilder", "Node", "SymgradError", "derive", "examples"]
+__all__ = [
+    "Adam", "Constant", "Derivation", "Distinct", "GradientDescent", "Layer", "Momentum", "Network",
+    "NetworkBuilder", "Node", "PerLayer", "SymgradError", "Tied", "Trace", "Trajectory", "Zero", "data", "derive",
+    "examples", "prove", "train", "unroll",
+]
 __version__ = "0.1.0"

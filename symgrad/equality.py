@@ -42,3 +42,77 @@ def decide(a: sp.Expr, b: sp.Expr) -> bool | None:
     if a == b:
         return True
     return is_zero(a - b)
+
+
+def random_point(symbols, rng) -> dict:
+    """Random small rationals for ``symbols``, respecting their sign assumptions."""
+    from .witness import random_value
+
+    return {s: sp.Rational(q.numerator, q.denominator) for s in symbols for q in [random_value(s, rng)]}
+
+
+def value_at(e: sp.Expr, point: dict, digits: int = 30):
+    """``e`` at ``point``: exact when rational, else a 30-digit float (or None)."""
+    v = e.xreplace(point)
+    if v.is_Rational:
+        return v
+    try:
+        v = sp.N(v, digits)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return v if v.is_Number else None
+
+
+def differs_at(a: sp.Expr, b: sp.Expr, point: dict) -> bool:
+    """Whether ``a`` and ``b`` provably differ at ``point`` (exactly, or by
+    more than the 30-digit evaluation can err)."""
+    va, vb = value_at(a, point), value_at(b, point)
+    if va is None or vb is None:
+        return False
+    if va.is_Rational and vb.is_Rational:
+        return va != vb
+    return abs(va - vb) > sp.Float(10) ** -20 * (1 + abs(va) + abs(vb))
+
+
+def difference_point(a: sp.Expr, b: sp.Expr, seed: int = 0, tries: int = 12) -> dict | None:
+    """A point where ``a`` and ``b`` provably differ, or None if none was found.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> difference_point(x*y, x + y) is not None, difference_point(x*(y + 1), x*y + x)
+    (True, None)
+    """
+    import random
+
+    rng = random.Random(seed)
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    for _ in range(tries):
+        point = random_point(symbols, rng)
+        if differs_at(a, b, point):
+            return point
+    return None
+
+
+def group_equal(exprs, seed: int = 0) -> list[list[int]]:
+    """Indices grouped by equal expression, each equality proven by canonical
+    form; expressions that differ at a random point are never compared."""
+    import random
+
+    rng = random.Random(seed)
+    symbols = sorted(set().union(*(e.free_symbols for e in exprs)), key=str) if exprs else []
+    point = random_point(symbols, rng)
+    classes: list[list[int]] = []
+    reps: dict = {}
+    for i, e in enumerate(exprs):
+        if e in reps:
+            classes[reps[e]].append(i)
+            continue
+        for k, c in enumerate(classes):
+            if not differs_at(e, exprs[c[0]], point) and decide(e, exprs[c[0]]):
+                c.append(i)
+                reps[e] = k
+                break
+        else:
+            reps[e] = len(classes)
+            classes.append([i])
+    return classes
