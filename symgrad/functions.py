@@ -47,11 +47,12 @@ _SIGMA_SLOPE = sp.diff(SIGMA(XI), XI)
 
 
 def sigma_slope(z: sp.Expr) -> sp.Expr:
-    """sigma'(z) in SymPy's own notation, the form ``sympy.diff`` produces.
+    """sigma'(z) in SymPy's own notation, the form ``sympy.diff`` produces;
+    kept as ``Subs`` even at a symbol, so that substituting into it is safe.
 
     >>> import sympy as sp
     >>> w, x = sp.symbols("w x")
     >>> sigma_slope(w*x) == sp.diff(SIGMA(w*x), w) / x
     True
     """
-    return _SIGMA_SLOPE.subs(XI, z)
+    return sp.Subs(_SIGMA_SLOPE, XI, z)

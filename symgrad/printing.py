@@ -13,7 +13,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-SAMPLE = re.compile(r"([A-Za-z]+)(\d+)_s(\d+)\Z")
+SAMPLE = re.compile(r"([A-Za-z]+)(\d*)_s(\d+)\Z")
 GRID = re.compile(r"([A-Za-z]+)(\d+)_(\d+)\Z")
 NESTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9_]*)\Z")
 
@@ -28,7 +28,8 @@ class SymgradLatexPrinter(LatexPrinter):
     def _print_Symbol(self, expr, style="plain"):
         name = expr.name
         if m := SAMPLE.match(name):
-            return "%s_{%s}^{(%s)}" % (self._base(m.group(1)), m.group(2), m.group(3))
+            index = "_{%s}" % m.group(2) if m.group(2) else ""
+            return "%s%s^{(%s)}" % (self._base(m.group(1)), index, m.group(3))
         if m := GRID.match(name):
             return "%s_{%s,%s}" % (self._base(m.group(1)), m.group(2), m.group(3))
         if m := NESTED.match(name):

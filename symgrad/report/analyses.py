@@ -1,0 +1,127 @@
+"""The extra sections some examples ask for, computed and printed: the
+quotient network, a numeric training trace, the linearisation around a tied
+point, and the perceptron's learning-rate theorem.  Each returns a dict for
+its template (``analysis_*.tex.jinja``) with a title and a one-line summary.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..derive import derive
+from ..examples import LearningRate, Linearise, Quotient, Trace
+from ..linearise import linearise, unit_swap
+from ..perceptron import learning_rate_counterexample, learning_rate_theorem
+from ..printing import latex
+from ..quotient import quotient
+from ..symmetry import prove
+from .environment import TeX, escape
+
+
+def tex(expr) -> TeX:
+    return TeX(latex(expr))
+
+
+def number(value, digits: int = 5) -> TeX:
+    value = sp.sympify(value)
+    return tex(value if value.is_Rational else sp.Float(value, digits))
+
+
+def analysis(spec, example, assets: dict) -> dict | None:
+    """The section for one analysis of ``example`` (None if it cannot be shown)."""
+    handlers = {Quotient: _quotient, Trace: _trace, Linearise: _linearise, LearningRate: _learning_rate}
+    return handlers[type(spec)](spec, example, assets)
+
+
+def _first_proof(example):
+    scenario = example.scenarios[0]
+    net = example.build()
+    return prove(net, scenario.init, data=scenario.data(net) if scenario.data else None)
+
+
+def _quotient(spec, example, assets) -> dict:
+    from .content import block
+
+    q = quotient(_first_proof(example))
+    forward = derive(q.network).forward
+    return {
+        "template": "analysis_quotient.tex.jinja", "title": "The quotient network",
+        "summary": TeX(escape(f"Under the ties of the first scenario the network computes the same function as a "
+                              f"network with {q.network.weight_count} weights instead of {q.original.weight_count}.")),
+        "merged": [{"lhs": tex(k), "value": tex(v)} for k, v in q.merged.items()],
+        "forward": block([(tex(k), v) for k, v in forward.items()]),
+        "equal": q.equal,
+    }
+
+
+def _trace(spec, example, assets) -> dict | None:
+    try:
+        from ..plot import plot_trace
+    except ImportError:
+        return None
+    from ..train import train
+
+    proof = _first_proof(example)
+    trace = train(proof.network, proof.init, steps=spec.steps, seed=1)
+    try:
+        figure = plot_trace(trace, proof)
+    except ImportError:  # matplotlib is an optional extra
+        return None
+    name = f"{example.name}-trace.pdf"
+    assets[name] = figure
+    point = ", ".join(f"${latex(k)} = {v:.3f}$" for k, v in trace.point.items())
+    return {"template": "analysis_trace.tex.jinja", "title": "A numeric training trace", "figure": name,
+            "steps": spec.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
+            "summary": TeX(escape(f"Trained numerically, the weights move in {len(proof.invariant_classes)} bundles, "
+                                  "one per invariant class."))}
+
+
+def _linearise(spec, example, assets) -> dict:
+    net = example.build()
+    swap = unit_swap(net, *spec.units)
+    runs = [linearise(net, spec.point, swap, lr, data=spec.data) for lr in spec.lrs]
+    first = runs[0]
+    ones = [sum(1 for v in r.eigenvalues if abs(v - 1) < sp.Float(10) ** -20) for r in runs]
+    verdicts = {r.verdict for r in runs}
+    return {
+        "template": "analysis_linearise.tex.jinja", "title": "Nearly identical filters",
+        "summary": TeX(escape("Linearising gradient descent at a tied point, a small difference between the two "
+                              f"filters {' or '.join(sorted(verdicts))} (see the eigenvalues); it never shrinks in every "
+                              "direction, since differences of the readout weights alone are flat.")),
+        "swap": TeX(", ".join(rf"${latex(net.parameters[p])} \leftrightarrow {latex(net.parameters[q])}$" for p, q in swap.pairs)),
+        "point": TeX(", ".join(f"${latex(net.parameters[p])} = {latex(v)}$" for p, v in enumerate(first.point))),
+        "data": [TeX(", ".join(f"${latex(sp.Symbol(str(k)))} = {v}$" for k, v in s.items())) for s in spec.data],
+        "runs": [{"lr": tex(sp.Rational(r.lr)), "verdict": r.verdict, "radius": number(r.spectral_radius),
+                  "eigenvalues": [number(v, 4) for v in r.eigenvalues], "ones": n,
+                  "rows": [[number(r.matrix[i, j], 3) for j in range(r.matrix.cols)] for i in range(r.matrix.rows)]}
+                 for r, n in zip(runs, ones)],
+        "directions": TeX(", ".join(rf"$e_{{{latex(a)}}} - e_{{{latex(b)}}}$" for a, b in first.directions)),
+    }
+
+
+def _learning_rate(spec, example, assets) -> dict:
+    from .content import block
+
+    net = example.build()
+    theorem = learning_rate_theorem(net, steps=spec.steps)
+    found = learning_rate_counterexample(net)
+    params = net.parameters
+    eta = theorem.lr
+    return {
+        "template": "analysis_learning_rate.tex.jinja", "title": "The learning rate from zero initialisation",
+        "summary": TeX(escape("From zero weights every w(t) is eta times a vector free of eta, so eta never changes a "
+                              "prediction; from nonzero weights it can (a checked counterexample below).")),
+        "holds": theorem.holds, "eta": tex(eta),
+        "scaled": TeX(", ".join(f"${latex(p)} = {latex(eta)} {latex(v)}$" for p, v in zip(params, theorem.scaled))),
+        "prediction": tex(theorem.prediction),
+        "step": block([(TeX(rf"{latex(p)}' / {latex(eta)}"), s) for p, s in zip(params, theorem.step_scaled)]),
+        "unrolled": [{"step": t, "rows": block([(TeX(rf"{latex(p)}({t}) / {latex(eta)}"), v) for p, v in zip(params, values)])}
+                     for t, values in enumerate(theorem.unrolled) if t],
+        "counter": {
+            "data": [TeX(", ".join(f"${latex(k)} = {latex(v)}$" for k, v in s.items())) for s in found.data],
+            "init": TeX(", ".join(f"${latex(p)}(0) = {latex(v)}$" for p, v in zip(params, found.init))),
+            "lrs": [tex(r) for r in found.lrs], "step": found.step, "sample": found.sample + 1,
+            "scores": [tex(z) for z in found.scores], "predictions": [tex(y) for y in found.predictions],
+            "weights": [TeX(", ".join(latex(v) for v in w)) for w in found.weights],
+            "zero_agree": found.zero_init_agree,
+        },
+    }

@@ -1,0 +1,100 @@
+"""Writing reports: atomic files and PDF compilation without shell escape.
+
+``write_atomic`` never leaves a half-written file: it writes a temporary file
+beside the target and renames it.  ``compile_pdf`` runs latexmk (or pdflatex
+twice) in a private temporary directory with shell escape disabled and TeX
+forbidden to open files outside it; on failure it raises ``TeXError`` quoting
+the relevant lines of the log, and nothing is written at the destination.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import NoTeX, TeXError
+
+TIMEOUT = 300
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` all at once (via a temporary file and rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def tex_engine() -> list[str] | None:
+    """The command that compiles a .tex file here, or None if TeX is missing."""
+    if shutil.which("latexmk") and shutil.which("pdflatex"):
+        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                "-pdflatex=pdflatex -no-shell-escape -interaction=nonstopmode -halt-on-error %O %S"]
+    if shutil.which("pdflatex"):
+        return ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
+    return None
+
+
+def compile_pdf(source: str, target: Path, assets: dict | None = None) -> str:
+    """Compile LaTeX ``source`` (with ``assets``: file name -> bytes, such as
+    figures) into the PDF ``target``; returns LaTeX's log."""
+    engine = tex_engine()
+    if engine is None:
+        raise NoTeX("no TeX engine (latexmk or pdflatex) on PATH")
+    target = Path(target)
+    with tempfile.TemporaryDirectory(prefix="symgrad-tex-") as work:
+        tex = Path(work) / "report.tex"
+        tex.write_text(source, encoding="utf-8")
+        for name, data in (assets or {}).items():
+            (Path(work) / name).write_bytes(data)
+        env = {**os.environ, "openout_any": "p", "openin_any": "p", "shell_escape": "f"}
+        runs = 1 if engine[0] == "latexmk" else 2
+        for _ in range(runs):
+            try:
+                done = subprocess.run([*engine, tex.name], cwd=work, env=env, capture_output=True,
+                                      text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise TeXError(f"LaTeX did not finish within {TIMEOUT} s") from None
+            if done.returncode != 0:
+                raise TeXError(log_excerpt(Path(work) / "report.log", done.stdout))
+        pdf = Path(work) / "report.pdf"
+        if not pdf.exists():
+            raise TeXError("LaTeX ran but wrote no PDF")
+        write_atomic(target, pdf.read_bytes())
+        return (Path(work) / "report.log").read_text(encoding="utf-8", errors="replace")
+
+
+def log_excerpt(log: Path, fallback: str = "", context: int = 3) -> str:
+    """The error lines of a LaTeX log (``! ...`` and the lines after them)."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else fallback
+    lines = text.splitlines()
+    picked = []
+    for i, line in enumerate(lines):
+        if line.startswith("!"):
+            picked += lines[i:i + context + 1]
+    return "LaTeX failed:\n" + "\n".join(picked or lines[-12:])
+
+
+def overfull_boxes(log_text: str, tolerance_pt: float = 3.0) -> list[str]:
+    """The 'Overfull \\hbox' warnings wider than ``tolerance_pt``.
+
+    >>> overfull_boxes("Overfull \\\\hbox (12.5pt too wide) in paragraph")
+    ['Overfull \\\\hbox (12.5pt too wide) in paragraph']
+    """
+    import re
+
+    found = []
+    for line in log_text.splitlines():
+        m = re.search(r"Overfull \\hbox \(([\d.]+)pt too wide\)", line)
+        if m and float(m.group(1)) > tolerance_pt:
+            found.append(line.strip())
+    return found

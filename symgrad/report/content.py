@@ -1,0 +1,299 @@
+"""What a report shows, as strings already printed.
+
+This module runs the engines (derivation, proofs, unrolled steps, effective
+width, quotient network) and prints every expression with symgrad's LaTeX
+printer, broken into lines that fit the page.  The templates only arrange
+what it returns; prose from users is escaped there.
+
+>>> from symgrad import examples
+>>> ctx = example_context(examples.example("toy"))
+>>> ctx["scenarios"][0]["conclusion"]
+'w1 = w2, w3 = w4, w5 = w6 = w7 = w8 and w9 = w10 for every step, every learning rate and every input'
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..activations import relu
+from ..derive import derive
+from ..printing import conclusion, latex
+from ..quotient import effective_width, quotient
+from ..symmetry import prove
+from ..unroll import unroll
+from .breaking import lines, widest_piece, width
+from .diagram import diagram
+from .environment import TeX, escape
+
+PAGE = 70       # the width of a display line, in breaking.width's characters
+TOO_LONG = 700  # an expression wider than this in all is not printed
+MAX_ROWS = 60   # parameters beyond which per-parameter listings are cut
+
+
+def tex(expr) -> TeX:
+    return TeX(latex(expr))
+
+
+def broken(expr, limit: float = PAGE - 12) -> list[TeX] | None:
+    """``expr`` in lines at most ``limit`` wide, or None if it cannot fit."""
+    if width(latex(expr)) > TOO_LONG or widest_piece(expr) > limit:
+        return None
+    return [TeX(line) for line in lines(expr, limit)]
+
+
+def block(rows) -> list[dict]:
+    """Rows ``(lhs, expr)`` of one aligned display, broken to fit beside the widest lhs."""
+    limit = PAGE - max((width(lhs) for lhs, _ in rows), default=0) - 3
+    return [{"lhs": lhs, "lines": broken(expr, limit)} for lhs, expr in rows]
+
+
+def partial(objective, parameter) -> TeX:
+    return TeX(r"\partial %s/\partial %s" % (latex(objective), latex(parameter)))
+
+
+def partials(objective, params) -> TeX:
+    """``dL/dw1 = dL/dw2``, or ``dL/dw5 = ... = dL/dw8`` for longer classes."""
+    shown = [partial(objective, p) for p in params]
+    return TeX(" = ".join(shown) if len(shown) <= 2 else rf"{shown[0]} = \dots = {shown[-1]}")
+
+
+def members(params, limit: int = 4) -> TeX:
+    """``w1 = w2 = w3``, or ``w5 = ... = w18`` for longer classes."""
+    shown = [latex(p) for p in params]
+    return TeX(" = ".join(shown) if len(shown) <= limit else rf"{shown[0]} = \dots = {shown[-1]}")
+
+
+def listing(params) -> TeX:
+    """``$w_1$, $w_2$, ...``: separate formulas, so the line may break between them."""
+    return TeX(", ".join(f"${latex(p)}$" for p in params))
+
+
+def chain(steps: list, limit: float) -> tuple[list[TeX], int]:
+    """Equal expressions packed into lines, ``a = b = c`` while they fit; each
+    line after the first starts with ``=``.  Returns the lines and how many
+    steps they show (a step that cannot fit ends the chain)."""
+    rows: list[str] = []
+    current, shown = "", 0
+    for step in steps:
+        parts = broken(step, limit - 2)
+        if parts is None:
+            break
+        shown += 1
+        if len(parts) == 1 and current and width(current) + width(parts[0]) + 2 <= limit:
+            current = f"{current} = {parts[0]}"
+            continue
+        if current:
+            rows.append(current)
+        first = ("= " if rows or current else "") + parts[0]
+        rows += [first] + [r"\quad " + p for p in parts[1:-1]]
+        current = parts[-1] if len(parts) > 1 else rows.pop()
+        if len(parts) > 1:
+            current = r"\quad " + current
+    if current:
+        rows.append(current)
+    return [TeX(r) for r in rows], shown
+
+
+def tied_text(proof) -> TeX:
+    """The invariant ties as a sentence with the classes typeset as math."""
+    tied = [f"${members(c, limit=len(c))}$" for c in proof.invariant if len(c) > 1]
+    if not tied:
+        return TeX(escape("no two parameters stay tied: each one is free to move on its own"))
+    listed = tied[0] if len(tied) == 1 else ", ".join(tied[:-1]) + " and " + tied[-1]
+    return TeX(listed + escape(" for every step, every learning rate and every input"))
+
+
+# -- the network and its derivation -----------------------------------------------
+def network_section(net, derivation) -> dict:
+    """Diagram, forward equations, pre-activations and backward (delta) equations."""
+    def equations(defs):
+        return [{"lhs": r["lhs"], "lines": r["lines"] or [TeX(r"\cdots")]} for r in block([(tex(k), v) for k, v in defs.items()])]
+
+    return {
+        "name": net.name, "description": net.description, "diagram": diagram(net),
+        "inputs": TeX(", ".join(latex(x) for x in net.inputs)),
+        "weights": net.weight_count, "biases": net.bias_count,
+        "activations": sorted({net.nodes[j].activation.describe() for j in net.neurons}),
+        "forward": equations(derivation.forward), "pre": equations(derivation.pre),
+        "deltas": equations(derivation.deltas),
+        "objective": tex(net.nodes[net.objective].symbol),
+    }
+
+
+def derivation_section(derivation) -> list[dict]:
+    """For every parameter, the chain of equal forms that fit on the page."""
+    net = derivation.network
+    objective = net.nodes[net.objective].symbol
+    out = []
+    for w in net.parameters[:MAX_ROWS]:
+        steps = derivation.steps(w)
+        label = partial(objective, w)
+        rows, shown = chain(steps, PAGE - width(label) - 3)
+        out.append({"label": label, "rows": rows, "cut": shown < len(steps)})
+    return out
+
+
+# -- one scenario ---------------------------------------------------------------------
+def scenario_section(net, init, title: str = "", remark: str = "", data=None, conventions=(), steps: int = 0) -> dict:
+    """A scenario: initialisation, gradients at the initial point, the
+    invariant ties (or the stationary theorem), effective width, unrolled steps."""
+    proof = prove(net, init, data=data)
+    net = proof.network
+    params = net.parameters
+    objective = net.nodes[net.objective].symbol
+    section = {
+        "title": title or init.describe(), "remark": remark, "init": init.describe() + init.bias_phrase(net),
+        "assumptions": _assumptions(proof), "data": _data(net),
+        "starts": [{"members": listing([params[p] for p in c]), "value": tex(proof.initial_values[c[0]])}
+                   for c in proof.base],
+        "at_init": block([(partials(objective, [params[p] for p in c]), proof.at_init_gradients[c[0]])
+                          for c in proof.at_init_classes]) if proof.at_init_gradients else [],
+        "classes": len(proof.at_init_classes), "matrices": _matrices(proof),
+        "splits": [_split(proof, s) for s in proof.at_init_splits[:8] if s.point is not None],
+        "undecided": [members([params[a], params[b]]) for a, b in proof.undecided],
+        "stationary": proof.stationary,
+        "induction": _induction(proof),
+        "conclusion": conclusion(proof), "tied": tied_text(proof), "tied_sentence": _sentence(tied_text(proof)),
+        "widths": [{"layer": w.layer, "units": w.units, "distinct": w.distinct,
+                    "groups": [members(g) for g in w.groups]} for w in effective_width(proof)],
+        "conventions": [_convention(net, init, h0) for h0 in conventions],
+        "unrolled": _unrolled(net, init, proof, steps) if steps else [],
+    }
+    section["summary"] = _summary(section, proof)
+    return section
+
+
+def _sentence(text: TeX) -> TeX:
+    return TeX(text[:1].upper() + text[1:]) if text[:1].isalpha() else text
+
+
+def _assumptions(proof) -> list[TeX]:
+    symbols = set().union(*(sp.sympify(v).free_symbols for v in proof.initial_values))
+    symbols |= set(proof.network.inputs)
+    found = []
+    for s in sorted(symbols, key=str):
+        sign = "> 0" if s.is_positive else "< 0" if s.is_negative else None
+        if sign:
+            found.append(TeX(f"{latex(s)} {sign}"))
+    return found
+
+
+def _data(net) -> list[list[TeX]]:
+    """Each sample as a list of ``symbol = value`` (empty for the network's own symbols)."""
+    if net.data is None:
+        return []
+    return [[TeX(f"{latex(k)} = {latex(v)}") for k, v in sample.items()] for sample in net.samples]
+
+
+def _matrices(proof) -> list[dict]:
+    """Gradient matrices (sources x units) of small dense layers at the initial point."""
+    net = proof.network
+    if proof.at_init_gradients is None:
+        return []
+    found = []
+    for layer in net.layers:
+        if layer.kind != "dense" or len(layer.units) > 4:
+            continue
+        units = [u[0] for u in layer.units]
+        sources = sorted({net.edge_source[e] for u in units for e in net.in_edges[u]} - {_bias(net)})
+        if len(sources) > 4 or len(sources) * len(units) < 4:
+            continue
+        grid = {(net.edge_source[e], net.edge_target[e]): net.edge_param[e] for u in units for e in net.in_edges[u]}
+        rows = [[tex(proof.at_init_gradients[grid[s, u]]) for u in units] for s in sources]
+        if max(width(cell) for row in rows for cell in row) * len(units) > PAGE / 2:
+            continue
+        names = [[tex(net.parameters[grid[s, u]]) for u in units] for s in sources]
+        found.append({"layer": layer.name, "rows": rows, "names": names})
+    return found
+
+
+def _bias(net):
+    return next((j for j, n in enumerate(net.nodes) if n.kind == "bias"), None)
+
+
+def _split(proof, split) -> dict:
+    params = proof.network.parameters
+    point = [TeX(f"${latex(k)} = {latex(v)}$") for k, v in split.point.items()]
+    return {"first": tex(params[split.first]), "second": tex(params[split.second]), "point": point,
+            "pair": [_value(v) for v in split.values]}
+
+
+def _value(v) -> TeX:
+    """An exact value as it is; a rigorous enclosure's midpoint to 6 digits, with ``\approx``."""
+    if isinstance(v, sp.Float):
+        return TeX(r"\approx " + latex(sp.Float(0 if abs(v) < 1e-30 else v, 6)))
+    return tex(v)
+
+
+def _induction(proof) -> dict | None:
+    step = proof.step
+    if step is None or step.gradients is None:
+        return None
+    params = proof.network.parameters
+    objective = proof.network.nodes[proof.network.objective].symbol
+    rows = block([(partials(objective, [params[p] for p in c]), step.gradients[c[0]]) for c in step.classes])
+    substitution = [{"members": members([params[p] for p in c]), "symbol": tex(params[c[0]])} for c in step.classes if len(c) > 1]
+    return {"rounds": len(proof.rounds), "substitution": substitution, "rows": rows}
+
+
+def _convention(net, init, at_zero) -> dict:
+    variant = net.with_activation("relu", relu(at_zero))
+    proof = prove(variant, init)
+    moving = [p for p in range(variant.parameter_count) if p not in proof.zero_gradients]
+    return {"at_zero": tex(at_zero), "stationary": proof.stationary,
+            "moving": [tex(variant.parameters[p]) for p in moving], "conclusion": conclusion(proof)}
+
+
+def _unrolled(net, init, proof, steps: int) -> list[dict]:
+    trajectory = unroll(net, init, steps=steps)
+    out = []
+    for t in range(1, steps + 1):
+        rows = block([(members(c), trajectory.value(t, c[0])) for c in trajectory.ties(t)])
+        out.append({"step": t, "rows": rows})
+    return out
+
+
+def _summary(section, proof) -> TeX:
+    """The scenario's conclusion in plain words (prose escaped, classes as math)."""
+    if proof.stationary:
+        return TeX(escape(f"With {section['init']}, every gradient vanishes identically: the weights never move."))
+    text = escape(f"With {section['init']}, ") + section["tied"] + "."
+    narrow = [w for w in section["widths"] if w["units"] > 1 and w["distinct"] < w["units"]]
+    if narrow:
+        parts = [f"{w['layer']} works as if it had {w['distinct']} unit{'s' if w['distinct'] > 1 else ''} instead of {w['units']}"
+                 for w in narrow]
+        text += " " + escape("; ".join(parts).capitalize() + ".")
+    return TeX(text)
+
+
+# -- whole reports ----------------------------------------------------------------------
+def example_context(example) -> dict:
+    from .analyses import analysis
+
+    """Everything the report of a built-in example shows."""
+    net = example.build()
+    d = derive(net)
+    scenarios = []
+    for s in example.scenarios:
+        target = s.network() if s.network else net
+        data = s.data(target) if s.data else None
+        section = scenario_section(target, s.init, s.title, s.remark, data, s.conventions, s.unroll)
+        section["network"] = None if s.network is None else network_section(target, derive(target))
+        scenarios.append(section)
+    assets: dict[str, bytes] = {}
+    analyses = [a for a in (analysis(spec, example, assets) for spec in example.analyses) if a]
+    return {
+        "title": example.name, "question": example.question, "seed": example.seed, "summary": example.summary,
+        "network": network_section(net, d), "derivations": derivation_section(d), "scenarios": scenarios,
+        "analyses": analyses, "assets": assets,
+    }
+
+
+def network_context(net, init, data=None, steps: int = 0) -> dict:
+    """Everything a report on any network and initialisation shows."""
+    d = derive(net)
+    return {
+        "title": net.name, "question": "", "seed": "", "summary": net.description,
+        "network": network_section(net, d), "derivations": derivation_section(d),
+        "scenarios": [scenario_section(net, init, data=data, steps=steps) | {"network": None}], "analyses": [],
+        "assets": {},
+    }
