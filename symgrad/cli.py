@@ -10,7 +10,9 @@ import dataclasses
 import json
 import sys
 
-from .errors import SymgradError
+from pathlib import Path
+
+from .errors import NoTeX, SymgradError, TeXError
 
 EPILOG = """examples:
   symgrad examples
@@ -23,7 +25,12 @@ EPILOG = """examples:
   symgrad prove --mlp 4,8,8,1 --activation tanh --bias --init constant:1/2 --engine structural
   symgrad prove toy --init tied:w1=w2,w5=w6
   symgrad prove softmax_ce --classes 1,2,3
+  symgrad report toy -o reports/toy.pdf
+  symgrad report toy --init zero -o toy-zero.tex
+  symgrad report --mlp 2,3,1 --activation tanh --init constant --steps 1 -o mlp.pdf
 """
+
+NO_TEX = 3  # exit status: a .tex was written because no TeX engine is installed
 
 
 class Parser(argparse.ArgumentParser):
@@ -56,6 +63,12 @@ def build_parser() -> Parser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     network_options(p)
     proof_options(p)
+    r = sub.add_parser("report", help="write a LaTeX/PDF proof report", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    network_options(r)
+    proof_options(r)
+    r.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.pdf or FILE.tex")
+    r.add_argument("--steps", type=int, default=0, metavar="K", help="show K unrolled steps of gradient descent")
     return parser
 
 
@@ -146,7 +159,30 @@ def cmd_prove(args) -> str:
     return json.dumps(proof_dict(proof), indent=2) if args.json else str(proof)
 
 
-COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove}
+def progress(message: str) -> None:
+    """A progress line for a person watching (only on a terminal)."""
+    if sys.stderr.isatty():
+        print(f"symgrad: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_report(args) -> str:
+    from . import examples
+    from .report import write_report
+    from .report.content import example_context, network_context
+
+    custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
+    progress(f"deriving and proving for {args.output} ...")
+    if args.net and not custom:
+        context = example_context(examples.example(args.net))
+    else:
+        net = resolve_network(args)
+        context = network_context(net, resolve_init(args, net), resolve_data(args, net), steps=args.steps)
+    progress(f"writing {args.output} ...")
+    written = write_report(context, args.output)
+    return f"wrote {written}"
+
+
+COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report}
 
 
 def main(argv=None) -> int:
@@ -158,6 +194,14 @@ def main(argv=None) -> int:
     except SymgradError as error:
         print(f"symgrad: error: {error}", file=sys.stderr)
         return 2
+    except NoTeX:
+        tex = Path(args.output).with_suffix(".tex")
+        print(f"symgrad: no TeX engine found: wrote {tex}; for the PDF install TeX (sh scripts/install-tex.sh, "
+              f"or apt-get install latexmk texlive-latex-recommended texlive-pictures) and run again", file=sys.stderr)
+        return NO_TEX
+    except TeXError as error:
+        print(f"symgrad: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("symgrad: interrupted", file=sys.stderr)
         return 130

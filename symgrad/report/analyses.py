@@ -53,21 +53,18 @@ def _quotient(spec, example, assets) -> dict:
     }
 
 
-def _trace(spec, example, assets) -> dict | None:
-    try:
-        from ..plot import plot_trace
-    except ImportError:
-        return None
+def _trace(spec, example, assets) -> dict:
     from ..train import train
 
     proof = _first_proof(example)
     trace = train(proof.network, proof.init, steps=spec.steps, seed=1)
-    try:
-        figure = plot_trace(trace, proof)
-    except ImportError:  # matplotlib is an optional extra
-        return None
     name = f"{example.name}-trace.pdf"
-    assets[name] = figure
+    try:
+        from ..plot import plot_trace
+
+        assets[name] = plot_trace(trace, proof)
+    except ImportError:  # matplotlib is an optional extra; the report says how to get the figure
+        pass
     point = ", ".join(f"${latex(k)} = {v:.3f}$" for k, v in trace.point.items())
     return {"template": "analysis_trace.tex.jinja", "title": "A numeric training trace", "figure": name,
             "steps": spec.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
