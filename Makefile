@@ -1,5 +1,5 @@
 # symgrad: the two jobs of the README, and their parts.
-#   make reports   install symgrad and TeX, render the proof reports of the built-in examples
+#   make reports   install symgrad (with matplotlib) and TeX, render the proof reports of the built-in examples
 #   make test      install what the tests need (TeX, torch, matplotlib) and run them
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +12,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[plot]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
@@ -29,7 +29,7 @@ tex-sources: $(VENV)/.installed
 	$(PY) -m symgrad.report.build reports
 
 test: $(VENV)/.installed-test tex
-	$(PY) -m pytest
+	SYMGRAD_REQUIRE_TEX=1 $(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -22,11 +22,15 @@ from .symmetry import prove  # noqa: E402
 from .unroll import Trajectory, unroll  # noqa: E402
 from .optim import Adam, GradientDescent, Momentum  # noqa: E402
 from .train import Trace, train  # noqa: E402
+from .linearise import Linearisation, Swap, linearise, unit_swap  # noqa: E402
+from .perceptron import Counterexample, LearningRateTheorem, learning_rate_counterexample, learning_rate_theorem  # noqa: E402
+from .quotient import effective_width, quotient  # noqa: E402
 from . import data, examples  # noqa: E402
 
 __all__ = [
-    "Adam", "Constant", "Derivation", "Distinct", "GradientDescent", "Layer", "Momentum", "Network",
-    "NetworkBuilder", "Node", "PerLayer", "SymgradError", "Tied", "Trace", "Trajectory", "Zero", "data", "derive",
-    "examples", "prove", "train", "unroll",
+    "Adam", "Constant", "Counterexample", "Derivation", "Distinct", "GradientDescent", "Layer", "LearningRateTheorem",
+    "Linearisation", "Momentum", "Network", "NetworkBuilder", "Node", "PerLayer", "Swap", "SymgradError", "Tied",
+    "Trace", "Trajectory", "Zero", "data", "derive", "effective_width", "examples", "learning_rate_counterexample",
+    "learning_rate_theorem", "linearise", "prove", "quotient", "train", "unit_swap", "unroll",
 ]
 __version__ = "0.1.0"

@@ -150,13 +150,28 @@ def resolve_data(args, net):
     return None
 
 
+WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not computed
+
+
 def cmd_prove(args) -> str:
+    from . import examples
     from .export import proof_dict
     from .symmetry import prove
 
+    from .printing import proof_text
+    from .quotient import effective_width
+
     net = resolve_network(args)
-    proof = prove(net, resolve_init(args, net), engine=args.engine, data=resolve_data(args, net))
-    return json.dumps(proof_dict(proof), indent=2) if args.json else str(proof)
+    if args.net and args.samples is None and args.classes is None and args.init is None:
+        scenario = examples.example(args.net).scenarios[0]
+        data = scenario.data(net) if scenario.data else None
+    else:
+        data = resolve_data(args, net)
+    proof = prove(net, resolve_init(args, net), engine=args.engine, data=data)
+    widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
+    if args.json:
+        return json.dumps(proof_dict(proof, widths), indent=2)
+    return proof_text(proof, widths)
 
 
 def progress(message: str) -> None:

@@ -36,8 +36,8 @@ def names(classes) -> list[list[str]]:
     return [[str(p) for p in c] for c in classes]
 
 
-def proof_dict(proof) -> dict:
-    """The proof as the CLI's JSON object."""
+def proof_dict(proof, widths=None) -> dict:
+    """The proof as the CLI's JSON object (with effective widths if given)."""
     from .printing import conclusion
 
     net = proof.network
@@ -58,6 +58,9 @@ def proof_dict(proof) -> dict:
         out["initial_values"] = {str(p): text(v) for p, v in zip(params, proof.initial_values)}
     if proof.at_init_gradients:
         out["at_init_gradients"] = {str(p): text(g) for p, g in zip(params, proof.at_init_gradients)}
+    if widths is not None:
+        out["effective_width"] = [{"layer": w.layer, "units": w.units, "distinct": w.distinct,
+                                   "groups": names(w.groups)} for w in widths]
     step = proof.step
     if step is not None and step.gradients is not None:
         out["step"] = {

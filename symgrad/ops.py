@@ -33,6 +33,15 @@ class Op:
         return self.name
 
 
+def _key(value):
+    """A hashable stand-in for a value of any backend (intervals hash by their ends)."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Softmax(Op):
     """``y_j = exp(a_j) / sum_k exp(a_k)`` over the logits ``args``; ``uses`` are
@@ -42,7 +51,10 @@ class Softmax(Op):
     name = "softmax"
 
     def value(self, args, uses, targets, m):
-        return m.exp(args[self.index]) / m.total([m.exp(a) for a in args])
+        own = args[self.index]
+        if len(set(map(_key, args))) < len(args):  # equal logits: shift so that they cancel exactly
+            return m.one / m.total([m.exp(a - own) for a in args])
+        return m.exp(own) / m.total([m.exp(a) for a in args])
 
     def partials(self, args, uses, own, targets, m):
         return tuple(own * ((m.one if k == self.index else m.zero) - uses[k]) for k in range(len(args)))

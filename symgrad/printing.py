@@ -128,27 +128,41 @@ def conclusion(proof) -> str:
     return f"{join_and(tied)} for every step, every learning rate and every input"
 
 
-def proof_text(proof) -> str:
-    """A proof as text: the initial ties, classes at the initial point, the
-    invariant ties and whether the point is stationary."""
+def proof_text(proof, widths=None) -> str:
+    """A proof as text: classes at the initial point, the induction step with
+    one symbol per class, the invariant ties, stationarity and (if given) the
+    effective width of each layer."""
     net = proof.network
     objective = net.nodes[net.objective].symbol
+    params = net.parameters
     lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)"]
     if len(net.samples) > 1:
         lines.append(f"Data: {len(net.samples)} samples, gradients summed")
-    lines += ["", "At the initial point, equal gradients:"]
+    heading = "At the initial point, equal gradients" if proof.engine == "algebraic" else \
+        "At the initial point, equal gradients (at least these; this engine sees structure, not algebra)"
+    lines += ["", heading + ":"]
     for c, members in zip(proof.at_init_classes, proof.at_init):
         grad = f": d{objective}/d{members[0]} = {text(proof.at_init_gradients[c[0]])}" if proof.at_init_gradients else ""
         lines.append(f"  {{{', '.join(map(str, members))}}}{grad}")
     if proof.undecided:
-        params = net.parameters
         pairs = ", ".join(f"{params[a]}~{params[b]}" for a, b in proof.undecided)
         lines.append(f"  undecided (equal at every sampled point, no canonical form proves it): {pairs}")
+    step = proof.step
+    if step is not None and step.gradients is not None and len(step.classes) < len(params):
+        tied = [f"{class_text([params[p] for p in c])} =: {params[c[0]]}" for c in step.classes if len(c) > 1]
+        lines += ["", f"Induction step: if {', '.join(tied)}, then"]
+        for c in step.classes:
+            lines.append(f"  d{objective}/d{params[c[0]]} = {text(step.gradients[c[0]])}"
+                         + (f"  (shared by {', '.join(str(params[p]) for p in c[1:])})" if len(c) > 1 else ""))
     lines += ["", "Tied forever (induction over the steps of gradient descent):", f"  {conclusion(proof)}."]
     if proof.stationary:
-        lines += ["", f"Stationary point: every gradient vanishes identically at the initial point; nothing ever moves."]
+        lines += ["", "Stationary point: every gradient vanishes identically at the initial point; nothing ever moves."]
     elif proof.stationary is None:
         lines += ["", "Stationary point: not decided by this engine."]
+    else:
+        lines += ["", "Stationary point: no (some gradient is provably nonzero)."]
+    if widths:
+        lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in widths)]
     lines += [f"  note: {n}" for n in proof.notes]
     return "\n".join(lines)
 

@@ -60,9 +60,7 @@ def _trace(spec, example, assets) -> dict:
     trace = train(proof.network, proof.init, steps=spec.steps, seed=1)
     name = f"{example.name}-trace.pdf"
     try:
-        from ..plot import plot_trace
-
-        assets[name] = plot_trace(trace, proof)
+        assets[name] = _figure(trace, proof)
     except ImportError:  # matplotlib is an optional extra; the report says how to get the figure
         pass
     point = ", ".join(f"${latex(k)} = {v:.3f}$" for k, v in trace.point.items())
@@ -70,6 +68,19 @@ def _trace(spec, example, assets) -> dict:
             "steps": spec.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
             "summary": TeX(escape(f"Trained numerically, the weights move in {len(proof.invariant_classes)} bundles, "
                                   "one per invariant class."))}
+
+
+def _figure(trace, proof) -> bytes:
+    """The trace plotted by ``symgrad.plot`` as PDF bytes."""
+    import tempfile
+    from pathlib import Path
+
+    from ..plot import plot_trace
+
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "trace.pdf"
+        plot_trace(trace, path, proof)
+        return path.read_bytes()
 
 
 def _linearise(spec, example, assets) -> dict:
