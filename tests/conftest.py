@@ -7,3 +7,12 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("symgrad", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("symgrad")
+
+
+def pytest_configure(config):
+    """Load symgrad's pytest plugin from a bare checkout (once symgrad is
+    installed, its ``pytest11`` entry point loads it)."""
+    if not config.pluginmanager.has_plugin("symgrad"):
+        import symgrad.pytest_plugin
+
+        config.pluginmanager.register(symgrad.pytest_plugin, "symgrad")
