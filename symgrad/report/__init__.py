@@ -21,7 +21,7 @@ from .environment import env
 
 def render(context: dict) -> str:
     """The LaTeX source of a report."""
-    return env().get_template("report.tex.jinja").render(**context)
+    return env().get_template("report.tex.jinja").render(**context).lstrip("\n")
 
 
 def write_report(context: dict, output) -> Path:

@@ -252,11 +252,28 @@ def _unrolled(net, init, proof, steps: int) -> list[dict]:
     return out
 
 
+def _conventions_text(conventions) -> str:
+    """Which slopes at 0 leave the network stationary, in a sentence."""
+    if not conventions:
+        return ""
+    still = [c["at_zero"] for c in conventions if c["stationary"]]
+    moving = [c["at_zero"] for c in conventions if not c["stationary"]]
+    if not moving:
+        return r" This holds whatever the slope of ReLU at $0$."
+    if not still:
+        return r" The weights move whatever the slope of ReLU at $0$."
+    return (r" The weights stay put if $\mathrm{relu}'(0) = %s$ and move if $\mathrm{relu}'(0) = %s$."
+            % (" = ".join(still), r"$ or $\mathrm{relu}'(0) = ".join(moving)))
+
+
 def _summary(section, proof) -> TeX:
     """The scenario's conclusion in plain words (prose escaped, classes as math)."""
+    conventions = _conventions_text(section["conventions"])
+    setting = section["init"] + (" and relu'(0) = 0 (PyTorch's relu)" if conventions else "")
     if proof.stationary:
-        return TeX(escape(f"With {section['init']}, every gradient vanishes identically: the weights never move."))
-    text = escape(f"With {section['init']}, ") + section["tied"] + "."
+        return TeX(escape(f"With {setting}, every gradient vanishes identically: the weights never move.")
+                   + conventions)
+    text = escape(f"With {section['init']}, ") + section["tied"] + "." + conventions
     narrow = [w for w in section["widths"] if w["units"] > 1 and w["distinct"] < w["units"]]
     if narrow:
         parts = [f"{w['layer']} works as if it had {w['distinct']} unit{'s' if w['distinct'] > 1 else ''} instead of {w['units']}"
