@@ -24,7 +24,7 @@ from symgrad.interop import torch as torch_interop  # noqa: E402
 TOLERANCE = 1e-9
 ACTIVATIONS = ["identity", "relu", "sigmoid", "tanh"]
 OBJECTIVES = ["output", "squared_error", "cross_entropy", "perceptron"]
-seen = {"error": 0.0, "checks": 0, "random": 0}
+seen = {"error": 0.0, "checks": 0, "random": 0, "kinds": set()}
 
 
 def check(net, seed):
@@ -73,7 +73,7 @@ def specs(draw):
     return spec
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, derandomize=True)  # the same 200 networks every run: CI is reproducible
 @given(spec=specs(), samples=st.integers(1, 2), seed=st.integers(0, 2**32))
 def test_random_networks_agree_with_torch(spec, samples, seed):
     net = network_from_spec(spec)
@@ -81,16 +81,20 @@ def test_random_networks_agree_with_torch(spec, samples, seed):
         net = net.with_data(sg.data.generic(net, samples))
     check(net, seed)
     seen["random"] += 1
+    seen["kinds"] |= {spec["objective"], *(layer["activation"] for layer in spec["layers"])}
+    seen["kinds"] |= {kind for layer in spec["layers"] for kind in ("conv", "dense", "bias") if layer.get(kind)}
 
 
-def test_at_least_200_random_networks_were_compared(capsys):
-    """Runs after the tests above: counts them and reports the worst error."""
+def test_at_least_200_random_networks_of_every_kind_were_compared(capsys):
+    """Runs after the tests above: counts them, checks that every objective,
+    activation and layer kind was drawn, and reports the worst error."""
     if not seen["random"]:
         pytest.skip("the random-network test did not run")
     with capsys.disabled():
         print(f"\n  torch cross-check: {seen['checks']} networks ({seen['random']} random), "
               f"max relative error {seen['error']:.3g}")
     assert seen["random"] >= 200
+    assert seen["kinds"] == {*OBJECTIVES, *ACTIVATIONS, "conv", "dense", "bias"}
 
 
 # -- the check itself is not vacuous ------------------------------------------
