@@ -69,28 +69,20 @@ def listing(params) -> TeX:
 
 def chain(steps: list, limit: float) -> tuple[list[TeX], int]:
     """Equal expressions packed into lines, ``a = b = c`` while they fit; each
-    line after the first starts with ``=``.  Returns the lines and how many
-    steps they show (a step that cannot fit ends the chain)."""
-    rows: list[str] = []
-    current, shown = "", 0
+    line after the first starts with ``=`` (or continues a long step).  Returns
+    the lines and how many steps they show (a step that cannot fit ends the chain)."""
+    lines: list[str] = []
+    shown = 0
     for step in steps:
         parts = broken(step, limit - 2)
         if parts is None:
             break
         shown += 1
-        if len(parts) == 1 and current and width(current) + width(parts[0]) + 2 <= limit:
-            current = f"{current} = {parts[0]}"
-            continue
-        if current:
-            rows.append(current)
-        first = ("= " if rows or current else "") + parts[0]
-        rows += [first] + [r"\quad " + p for p in parts[1:-1]]
-        current = parts[-1] if len(parts) > 1 else rows.pop()
-        if len(parts) > 1:
-            current = r"\quad " + current
-    if current:
-        rows.append(current)
-    return [TeX(r) for r in rows], shown
+        if len(parts) == 1 and lines and width(lines[-1]) + width(parts[0]) + 2 <= limit:
+            lines[-1] += " = " + parts[0]
+        else:
+            lines += [("= " if lines else "") + parts[0]] + [r"\quad " + p for p in parts[1:]]
+    return [TeX(line) for line in lines], shown
 
 
 def tied_text(proof) -> TeX:
