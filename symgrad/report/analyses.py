@@ -90,6 +90,12 @@ def _linearise(spec, example, assets) -> dict:
     first = runs[0]
     ones = [sum(1 for v in r.eigenvalues if abs(v - 1) < sp.Float(10) ** -20) for r in runs]
     verdicts = {r.verdict for r in runs}
+    one = sp.Float(1) + sp.Float(10) ** -20
+    saddle = any(v > one for r in runs for v in r.eigenvalues)       # lambda = 1 - lr h > 1: h < 0
+    overshoot = any(v < -one for r in runs for v in r.eigenvalues)   # lr h > 2: the step jumps over
+    causes = ["the tied point is a saddle in these directions (negative curvature: some difference grows at any "
+              "learning rate)"] if saddle else []
+    causes += ["a large learning rate overshoots (an eigenvalue below -1)"] if overshoot else []
     return {
         "template": "analysis_linearise.tex.jinja", "title": "Nearly identical filters",
         "summary": TeX(escape("Linearising gradient descent at a tied point, a small difference between the two "
@@ -103,6 +109,7 @@ def _linearise(spec, example, assets) -> dict:
                   "rows": [[number(r.matrix[i, j], 3) for j in range(r.matrix.cols)] for i in range(r.matrix.rows)]}
                  for r, n in zip(runs, ones)],
         "directions": TeX(", ".join(rf"$e_{{{latex(a)}}} - e_{{{latex(b)}}}$" for a, b in first.directions)),
+        "causes": " and ".join(causes),
     }
 
 
