@@ -20,15 +20,36 @@ from __future__ import annotations
 import sympy as sp
 
 
+EXPAND_LIMIT = 3000  # tree size up to which a difference is expanded
+CANCEL_LIMIT = 300   # ... and up to which its expansion is brought to lowest terms
+
+
+def size(e: sp.Basic, limit: int) -> int:
+    """The number of nodes of ``e``'s tree, counting no further than ``limit``."""
+    count, stack = 0, [e]
+    while stack and count <= limit:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.args)
+    return count
+
+
 def is_zero(e: sp.Expr) -> bool | None:
-    """True if a canonical form of ``e`` is 0; None if none decides."""
+    """True if a canonical form of ``e`` is 0; None if none decides.
+
+    Expansion and cancellation cost grows fast with the expression, so they
+    are tried only up to a size: beyond it the answer is None ("undecided"),
+    never a guess.
+    """
     if e == 0:
         return True
-    if e.is_number and e.is_zero is False:
+    if e.is_number and e.is_zero is False or size(e, EXPAND_LIMIT) > EXPAND_LIMIT:
         return None
     expanded = sp.expand(e)
     if expanded == 0:
         return True
+    if size(expanded, CANCEL_LIMIT) > CANCEL_LIMIT:
+        return None
     try:
         if sp.cancel(sp.together(expanded)) == 0:
             return True
