@@ -6,7 +6,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Derandomised: every run (and CI) checks the same generated networks, so a
-# failure is reproducible; explore more with `--hypothesis-seed=N`.
+# failure is reproducible (set derandomize=False locally to explore further).
 settings.register_profile("symgrad", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("symgrad")
 
