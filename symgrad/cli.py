@@ -191,7 +191,8 @@ def cmd_report(args) -> str:
         context = example_context(examples.example(args.net))
     else:
         net = resolve_network(args)
-        context = network_context(net, resolve_init(args, net), resolve_data(args, net), steps=args.steps)
+        context = network_context(net, resolve_init(args, net), resolve_data(args, net), steps=args.steps,
+                                  engine=args.engine)
     progress(f"writing {args.output} ...")
     written = write_report(context, args.output)
     return f"wrote {written}"

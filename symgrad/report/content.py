@@ -125,15 +125,16 @@ def derivation_section(derivation) -> list[dict]:
 
 
 # -- one scenario ---------------------------------------------------------------------
-def scenario_section(net, init, title: str = "", remark: str = "", data=None, conventions=(), steps: int = 0) -> dict:
+def scenario_section(net, init, title: str = "", remark: str = "", data=None, conventions=(), steps: int = 0,
+                     engine: str = "algebraic") -> dict:
     """A scenario: initialisation, gradients at the initial point, the
     invariant ties (or the stationary theorem), effective width, unrolled steps."""
-    proof = prove(net, init, data=data)
+    proof = prove(net, init, engine=engine, data=data)
     net = proof.network
     params = net.parameters
     objective = net.nodes[net.objective].symbol
     section = {
-        "title": title or init.describe(), "remark": remark, "init": init.describe() + init.bias_phrase(net),
+        "title": title or _sentence(TeX(escape(init.describe()))), "remark": remark, "init": init.describe() + init.bias_phrase(net),
         "assumptions": _assumptions(proof), "data": _data(net),
         "starts": [{"members": listing([params[p] for p in c]), "value": tex(proof.initial_values[c[0]])}
                    for c in proof.base],
@@ -297,12 +298,13 @@ def example_context(example) -> dict:
     }
 
 
-def network_context(net, init, data=None, steps: int = 0) -> dict:
+def network_context(net, init, data=None, steps: int = 0, engine: str = "algebraic") -> dict:
     """Everything a report on any network and initialisation shows."""
     d = derive(net)
     return {
         "title": net.name, "question": "", "seed": "", "summary": net.description,
         "network": network_section(net, d), "derivations": derivation_section(d),
-        "scenarios": [scenario_section(net, init, data=data, steps=steps) | {"network": None}], "analyses": [],
+        "scenarios": [scenario_section(net, init, data=data, steps=steps, engine=engine) | {"network": None}],
+        "analyses": [],
         "assets": {},
     }
