@@ -23,7 +23,7 @@ import sympy as sp
 from .backends import SYMBOLIC
 from .backprop import gradients_over
 from .equality import difference_point, group_equal
-from .optim import GradientDescent, Optimiser, optimiser as parse_optimiser
+from .optim import Optimiser, optimiser as parse_optimiser
 from .partition import canonical
 from .witness import is_rational_network
 

@@ -17,7 +17,7 @@ import sympy as sp
 from ..activations import relu
 from ..derive import derive
 from ..printing import conclusion, latex
-from ..quotient import effective_width, quotient
+from ..quotient import effective_width
 from ..symmetry import prove
 from ..unroll import unroll
 from .breaking import lines, widest_piece, width

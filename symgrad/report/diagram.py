@@ -43,8 +43,6 @@ class DrawnEdge:
 class Diagram:
     nodes: tuple[DrawnNode, ...]
     edges: tuple[DrawnEdge, ...]
-    width: float
-    height: float
 
 
 def diagram(net, column: float = 3.0, row: float = 1.6) -> Diagram | None:
@@ -64,9 +62,7 @@ def diagram(net, column: float = 3.0, row: float = 1.6) -> Diagram | None:
     for j, node in enumerate(net.nodes):
         if node.kind == FUNCTION:
             edges += [DrawnEdge(f"n{a}", f"n{j}", "", 0.5, "plain") for a in node.args]
-    width = max(x for x, _ in placed.values())
-    height = (tallest - 1) * row
-    return Diagram(nodes, tuple(edges), width, height)
+    return Diagram(nodes, tuple(edges))
 
 
 def _node(net, j, x, y) -> DrawnNode:
