@@ -32,20 +32,11 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import SymgradError
+from .values import to_expr
 
 
 def _value(v) -> sp.Expr:
-    if isinstance(v, str):
-        from .names import check_name
-
-        try:
-            return sp.Rational(v)
-        except (TypeError, ValueError):
-            return sp.Symbol(check_name(v))
-    try:
-        return sp.nsimplify(sp.sympify(v), rational=True)
-    except (sp.SympifyError, TypeError):
-        raise SymgradError(f"{v!r} is not a number or symbol") from None
+    return to_expr(v)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from .errors import SymgradError
+from .values import to_expr
 
 
 def check_samples(net, samples: Sequence[Mapping]) -> tuple[dict, ...]:
@@ -31,9 +32,9 @@ def check_samples(net, samples: Sequence[Mapping]) -> tuple[dict, ...]:
             if symbol is None:
                 raise SymgradError(f"sample {k} sets {key!r}, which is not an input or target of {net.name!r}")
             try:
-                value = sp.sympify(value)
-            except (sp.SympifyError, TypeError):
-                raise SymgradError(f"sample {k}: {value!r} is not a number or expression") from None
+                value = to_expr(value)
+            except SymgradError as error:
+                raise SymgradError(f"sample {k}: {key}: {error}") from None
             if value.free_symbols & params:
                 raise SymgradError(f"sample {k}: the value of {key} involves the network's parameters")
             out[symbol] = value

@@ -38,6 +38,7 @@ from .backprop import gradients_over
 from .equality import value_at
 from .errors import SymgradError
 from .graph import NEURON, Network
+from .values import to_expr
 
 DIGITS = 30
 TOLERANCE = sp.Float(10, DIGITS) ** -25  # below this, a 30-digit value is not told from 0 (or 1)
@@ -214,7 +215,7 @@ def linearise(net: Network, point: Mapping, swap: Swap, lr, data=None) -> Linear
         if (values[p] - values[q]).is_zero is not True:
             raise SymgradError(f"the point is not tied: {net.param_name(p)} = {values[p]} but "
                                f"{net.param_name(q)} = {values[q]}")
-    lr = sp.sympify(lr)
+    lr = to_expr(lr)
     if not (lr.is_number and lr.is_positive):
         raise SymgradError(f"the learning rate must be a positive number, got {lr}")
     matrix = _restricted(net, swap, values, lr)
@@ -228,7 +229,7 @@ def linearise(net: Network, point: Mapping, swap: Swap, lr, data=None) -> Linear
 def _point(net: Network, point: Mapping) -> list[sp.Expr]:
     values: list = [None] * net.parameter_count
     for key, value in point.items():
-        values[net.index_of(key)] = sp.sympify(value)
+        values[net.index_of(key)] = to_expr(value)
     missing = [net.param_name(p) for p, v in enumerate(values) if v is None]
     if missing:
         raise SymgradError(f"the point gives no value to {missing[0]}")

@@ -26,6 +26,7 @@ from .equality import difference_point, group_equal
 from .optim import Optimiser, optimiser as parse_optimiser
 from .partition import canonical
 from .witness import is_rational_network
+from .values import to_expr
 
 ETA = sp.Symbol("eta", positive=True)
 
@@ -87,7 +88,7 @@ def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per
             w, states[p] = opt.update(w, g, states[p], t, lr)
             new.append(sp.expand(w) if expand else w)
         values.append(tuple(new))
-    return Trajectory(net, init, opt, sp.sympify(lr), tuple(values), per_sample)
+    return Trajectory(net, init, opt, to_expr(lr), tuple(values), per_sample)
 
 
 def differ_point(trajectory: Trajectory, t: int, a, b, seed: int = 0) -> dict | None:
