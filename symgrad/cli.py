@@ -1,25 +1,28 @@
 """The ``symgrad`` command: examples, derivations, proofs and reports.
 
 Every command prints readable mathematics, or one JSON object with
-``--json``.  Bad input gives one error line and exit status 2.
+``--json``.  Bad input gives one error line per problem and exit status 2;
+see ``EXIT_STATUS`` for the others.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import signal
 import sys
-
+from contextlib import nullcontext
 from pathlib import Path
 
-from .errors import NoTeX, SymgradError, TeXError
+from .errors import DescriptionError, NoTeX, SymgradError, TeXError, TimeLimit
 
 EPILOG = """examples:
   symgrad examples
   symgrad derive toy
   symgrad derive toy --json
   symgrad derive --mlp 3,4,1 --activation tanh --bias
-  symgrad derive --spec net.json
+  symgrad derive mynet.toml
+  symgrad prove examples/toy.toml --init constant --json
   symgrad prove toy --init constant
   symgrad prove toy --init zero --json
   symgrad prove --mlp 4,8,8,1 --activation tanh --bias --init constant:1/2 --engine structural
@@ -28,9 +31,13 @@ EPILOG = """examples:
   symgrad report toy -o reports/toy.pdf
   symgrad report toy --init zero -o toy-zero.tex
   symgrad report --mlp 2,3,1 --activation tanh --init constant --steps 1 -o mlp.pdf
+  symgrad prove --mlp 200,200,1 --engine structural --timeout 60
+
+exit status: 0 done, 1 LaTeX failed, 2 bad input, 3 no TeX (wrote the .tex),
+4 time limit reached, 130 interrupted
 """
 
-NO_TEX = 3  # exit status: a .tex was written because no TeX engine is installed
+TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, INTERRUPTED = 1, 2, 3, 4, 130
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,13 +48,17 @@ class Parser(argparse.ArgumentParser):
 
 
 def network_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("net", nargs="?", metavar="NET", help="a built-in example (see `symgrad examples`)")
+    p.add_argument("net", nargs="?", metavar="NET",
+                   help="a built-in example (see `symgrad examples`) or a description file (.toml or .json)")
     p.add_argument("--mlp", metavar="SIZES", help="a fully connected network, units per layer, e.g. 3,4,1")
     p.add_argument("--activation", default="identity", help="hidden activation: identity, relu, relu:1/2, sigmoid, tanh, sigma")
     p.add_argument("--bias", action="store_true", help="give every neuron a bias")
     p.add_argument("--objective", default="output", help="output, squared_error, cross_entropy or perceptron")
-    p.add_argument("--spec", metavar="FILE", help="a network described in JSON (see symgrad.spec)")
+    p.add_argument("--spec", metavar="FILE", help="a description file (the same as giving it as NET)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--max-size", type=int, default=None, metavar="N",
+                   help="the algebraic engine's size limit, (edges + neurons) x samples (default 50000)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="give up after SECONDS")
 
 
 def build_parser() -> Parser:
@@ -81,19 +92,25 @@ def proof_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--classes", default=None, metavar="C1,C2,...", help="one sample per class, one-hot targets")
 
 
+def resolve_example(args):
+    """The example (built-in or from a file) the options name, or None for --mlp."""
+    from . import examples
+
+    if "example" not in vars(args):   # read a file once per command
+        given = [s for s in (args.net, args.mlp, args.spec) if s]
+        if len(given) != 1:
+            raise SymgradError("name one network: an example or description file NET, --mlp SIZES or --spec FILE")
+        args.example = examples.load(args.spec) if args.spec else examples.example(args.net) if args.net else None
+    return args.example
+
+
 def resolve_network(args):
     """The network the options describe (exactly one source)."""
-    from . import examples
     from .graph import Network
-    from .spec import load_spec
 
-    given = [s for s in (args.net, args.mlp, args.spec) if s]
-    if len(given) != 1:
-        raise SymgradError("name one network: an example NET, --mlp SIZES or --spec FILE")
-    if args.net:
-        return examples.get(args.net)
-    if args.spec:
-        return load_spec(args.spec)
+    example = resolve_example(args)
+    if example is not None:
+        return example.build()
     try:
         sizes = [int(s) for s in args.mlp.split(",")]
     except ValueError:
@@ -113,17 +130,21 @@ def cmd_examples(args) -> str:
 def cmd_derive(args) -> str:
     from .derive import derive
     from .export import derivation_dict
+    from .limits import check_size
 
-    d = derive(resolve_network(args))
+    net = resolve_network(args)
+    check_size(net, args.max_size)
+    d = derive(net)
     return json.dumps(derivation_dict(d), indent=2) if args.json else str(d)
 
 
 def resolve_init(args, net):
     """The initialisation the options give, or the example's default."""
-    from . import constraints, examples
+    from . import constraints
 
+    example = resolve_example(args)
     if args.init is None:
-        init = examples.example(args.net).init if args.net else constraints.Constant("a")
+        init = example.init if example else constraints.Constant("a")
     else:
         init = constraints.parse(args.init)
     if args.bias_init is not None:
@@ -154,46 +175,47 @@ WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not comp
 
 
 def cmd_prove(args) -> str:
-    from . import examples
     from .export import proof_dict
-    from .symmetry import prove
-
     from .printing import proof_text
     from .quotient import effective_width
+    from .symmetry import prove
 
+    example = resolve_example(args)
     net = resolve_network(args)
-    if args.net and args.samples is None and args.classes is None and args.init is None:
-        scenario = examples.example(args.net).scenarios[0]
+    if example and args.samples is None and args.classes is None and args.init is None:
+        scenario = example.scenarios[0]
         data = scenario.data(net) if scenario.data else None
     else:
         data = resolve_data(args, net)
-    proof = prove(net, resolve_init(args, net), engine=args.engine, data=data)
+    proof = prove(net, resolve_init(args, net), engine=args.engine, data=data, max_size=args.max_size)
     widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
     if args.json:
         return json.dumps(proof_dict(proof, widths), indent=2)
     return proof_text(proof, widths)
 
 
-def progress(message: str) -> None:
-    """A progress line for a person watching (only on a terminal)."""
-    if sys.stderr.isatty():
-        print(f"symgrad: {message}", file=sys.stderr, flush=True)
+def show_progress(message: str) -> None:
+    """A progress line for a person watching."""
+    print(f"symgrad: {message}", file=sys.stderr, flush=True)
 
 
 def cmd_report(args) -> str:
-    from . import examples
+    from .limits import check_size
+    from .progress import note
     from .report import write_report
     from .report.content import example_context, network_context
 
     custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
-    progress(f"deriving and proving for {args.output} ...")
-    if args.net and not custom:
-        context = example_context(examples.example(args.net))
+    example = resolve_example(args)
+    net = resolve_network(args)
+    check_size(net, args.max_size)
+    note(f"deriving and proving for {args.output} ...")
+    if example and not custom:
+        context = example_context(example)
     else:
-        net = resolve_network(args)
         context = network_context(net, resolve_init(args, net), resolve_data(args, net), steps=args.steps,
                                   engine=args.engine)
-    progress(f"writing {args.output} ...")
+    note(f"writing {args.output} ...")
     written = write_report(context, args.output)
     return f"wrote {written}"
 
@@ -201,15 +223,43 @@ def cmd_report(args) -> str:
 COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report}
 
 
+def run(args) -> str:
+    """Run one parsed command, within its time limit, showing progress on a terminal."""
+    from .limits import time_limit
+    from .progress import listening
+
+    if args.command != "examples" and args.timeout is not None and not args.timeout > 0:
+        raise SymgradError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    watching = listening(show_progress) if sys.stderr.isatty() else nullcontext()
+    with watching, time_limit(getattr(args, "timeout", None)):
+        return COMMANDS[args.command](args)
+
+
+def terminate(signum, frame):
+    """SIGTERM: stop like Ctrl-C, so temporary files are removed and no output is half-written."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status."""
+    args = None
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, terminate)
     try:
         args = build_parser().parse_args(argv)
-        print(COMMANDS[args.command](args))
+        print(run(args))
         return 0
+    except DescriptionError as error:
+        for line in error.lines:
+            print(f"symgrad: error: {line}", file=sys.stderr)
+        return BAD_INPUT
     except SymgradError as error:
         print(f"symgrad: error: {error}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except TimeLimit as error:
+        print(f"symgrad: error: {error} (--timeout {args.timeout:g}); a larger network may need "
+              "--engine structural", file=sys.stderr)
+        return OUT_OF_TIME
     except NoTeX:
         tex = Path(args.output).with_suffix(".tex")
         print(f"symgrad: no TeX engine found: wrote {tex}; for the PDF install TeX (sh scripts/install-tex.sh, "
@@ -217,10 +267,10 @@ def main(argv=None) -> int:
         return NO_TEX
     except TeXError as error:
         print(f"symgrad: error: {error}", file=sys.stderr)
-        return 1
+        return TEX_FAILED
     except KeyboardInterrupt:
         print("symgrad: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

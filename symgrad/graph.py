@@ -335,6 +335,41 @@ class NetworkBuilder:
     def layer(self, name: str, kind: str, units) -> None:
         self.layers.append(Layer(name, kind, tuple(tuple(u) for u in units)))
 
+    def share(self, groups) -> None:
+        """Make each group of parameters (given by name) a single parameter,
+        the first member's; the names of the others disappear and the rest
+        keep theirs (sharing ``w3`` with ``w1`` leaves ``w1, w2, w4, ...``).
+
+        >>> b = NetworkBuilder()
+        >>> x, y = b.input("x"), b.neuron("y", 1)
+        >>> for _ in range(3): b.connect(x, y, b.weight())
+        >>> b.share([["w1", "w3"]])
+        >>> b.build(objective=y).weights
+        (w1, w2)
+        """
+        weights = [n or f"w{i + 1}" for i, n in enumerate(self.weight_names)]
+        biases = [n or f"b{k + 1}" for k, n in enumerate(self.bias_names)]
+        refs = {n: i for i, n in enumerate(weights)} | {n: -(k + 1) for k, n in enumerate(biases)}
+        merged, seen = {}, set()
+        for group in groups:
+            members = []
+            for member in group:
+                if member not in refs:
+                    raise SymgradError(f"there is no weight or bias {member!r} to share")
+                if member in seen:
+                    raise SymgradError(f"{member} is in two shared groups: merge them")
+                seen.add(member)
+                members.append(refs[member])
+            if len({m >= 0 for m in members}) > 1:
+                raise SymgradError(f"a weight cannot be shared with a bias: {', '.join(group)}")
+            merged.update((m, members[0]) for m in members[1:])
+        kept_w = [i for i in range(len(weights)) if i not in merged]
+        kept_b = [k for k in range(len(biases)) if -(k + 1) not in merged]
+        renumber = {old: new for new, old in enumerate(kept_w)} | {-(k + 1): -(new + 1) for new, k in enumerate(kept_b)}
+        self.params = array("l", (renumber[merged.get(p, p)] for p in self.params))
+        self.weight_names = [weights[i] for i in kept_w]
+        self.bias_names = [biases[k] for k in kept_b]
+
     def build(self, objective: int) -> Network:
         weights = len(self.weight_names)
         params = array("l", (p if p >= 0 else weights + (-p - 1) for p in self.params))
@@ -375,7 +410,8 @@ def validate(net: Network) -> None:
         named += [(net.param_name(p), "parameter") for p in range(net.parameter_count)]
     for name, what in named:
         if name in seen:
-            raise SymgradError(f"name {name!r} is used twice (a {seen[name]} and a {what})")
+            both = f"two {what}s" if seen[name] == what else f"a {seen[name]} and a {what}"
+            raise SymgradError(f"the name {name!r} is given to {both}")
         seen[name] = what
     unused = [p for p, edges in enumerate(net.param_edges) if not edges]
     if unused:

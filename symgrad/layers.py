@@ -36,27 +36,33 @@ def dense(b: NetworkBuilder, sources: Sequence[int], names: Sequence[str], layer
     return units
 
 
-def conv1d(b: NetworkBuilder, sources: Sequence[int], filters: int, size: int, layer: int,
+def conv1d(b: NetworkBuilder, channels: Sequence[Sequence[int]], filters: int, size: int, layer: int,
            activation: Activation = IDENTITY, bias: bool = False, prefix: str = "h") -> list[list[int]]:
-    """``filters`` filters of ``size`` taps slid over ``sources`` (stride 1, no
-    padding).  Each filter's taps are shared across positions: one weight
-    symbol on many edges.  Returns the nodes of each filter, by position."""
-    positions = len(sources) - size + 1
+    """``filters`` filters of ``size`` taps slid over the input ``channels``
+    (each a sequence of positions; stride 1, no padding).  A filter has one
+    weight per input channel and tap, shared across positions: one weight
+    symbol on many edges, numbered channel, then tap, then filter.  Returns
+    the nodes of each filter, by position."""
+    lengths = {len(c) for c in channels}
+    if len(lengths) != 1:
+        raise SymgradError(f"the input channels of a convolution differ in length: {sorted(lengths)}")
+    positions = lengths.pop() - size + 1
     if positions < 1:
-        raise SymgradError(f"a filter of size {size} does not fit {len(sources)} inputs")
-    taps = [[b.weight() for _ in range(filters)] for _ in range(size)]  # source-major: tap, then filter
+        raise SymgradError(f"a filter of size {size} does not fit {len(channels[0])} positions")
+    taps = [[[b.weight() for _ in range(filters)] for _ in range(size)] for _ in channels]
     biases = [b.bias() for _ in range(filters)] if bias else None
-    channels = []
+    outputs = []
     for f in range(filters):
         nodes = [b.neuron(f"{prefix}{f + 1}_{p + 1}", layer, activation) for p in range(positions)]
         for p, node in enumerate(nodes):
-            for i in range(size):
-                b.connect(sources[p + i], node, taps[i][f])
+            for c, channel in enumerate(channels):
+                for i in range(size):
+                    b.connect(channel[p + i], node, taps[c][i][f])
             if biases:
                 b.add_bias(node, biases[f])
-        channels.append(nodes)
-    b.layer(f"layer {layer}", "conv", channels)
-    return channels
+        outputs.append(nodes)
+    b.layer(f"layer {layer}", "conv", outputs)
+    return outputs
 
 
 def attach_objective(b: NetworkBuilder, outputs: Sequence[int], kind: str, layer: int,

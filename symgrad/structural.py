@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .progress import note
 from .graph import FUNCTION, INPUT, NEURON
 from .partition import canonical, classes_by_value
 from .proof import Proof
@@ -87,6 +88,7 @@ def colour_refinement(net, initial_parameter_colours) -> Colouring:
     rounds = 0
     while True:
         rounds += 1
+        note(f"colour refinement: round {rounds}, {max(col) + 1:,} node colours")
         ins: list[list[int]] = [[] for _ in range(n)]
         outs: list[list[int]] = [[] for _ in range(n)]
         per_param: list = [None] * count

@@ -30,6 +30,8 @@ from .backends import SYMBOLIC
 from .backprop import gradients_over
 from .constraints import Constant, Constraint
 from .errors import SymgradError
+from .limits import check_size
+from .progress import note
 from .equality import is_zero
 from .partition import canonical, classes_by_value, split
 from .proof import Proof, Round
@@ -39,10 +41,13 @@ ENGINES = ("algebraic", "structural")
 GRADIENTS_KEPT = 500  # beyond this many parameters, gradients at the initial point are not kept
 
 
-def prove(network, init: Constraint | None = None, engine: str = "algebraic", data=None, seed: int = 0) -> Proof:
+def prove(network, init: Constraint | None = None, engine: str = "algebraic", data=None, seed: int = 0,
+          max_size: int | None = None) -> Proof:
     """Prove which gradients of ``network`` coincide under ``init`` (default
     ``Constant("a")``) and which ties last forever; ``data`` (a list of
-    samples, see ``symgrad.data``) sums the gradient over several samples."""
+    samples, see ``symgrad.data``) sums the gradient over several samples.
+    The algebraic engine refuses networks beyond ``max_size`` (default
+    ``symgrad.limits.ALGEBRAIC_LIMIT``; see ``symgrad.limits.work_size``)."""
     init = init if init is not None else Constant("a")
     if not isinstance(init, Constraint):
         raise SymgradError(f"{init!r} is not an initialisation (Constant, Zero, Distinct, Tied or PerLayer)")
@@ -55,6 +60,8 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
         return prove_structural(net, init, values, base)
     if engine != "algebraic":
         raise SymgradError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    check_size(net, max_size)
+    note(f"gradients at the initial point: {net.parameter_count:,} parameters")
     at_init = _at_init(net, values, seed)
     rounds = _refine(net, base, seed)
     return Proof(
@@ -111,6 +118,7 @@ def _refine(net, base, seed) -> list[Round]:
             cache.append(symbolic_gradients(net, substitution))
             return cache[-1]
 
+        note(f"refining ties: round {len(rounds) + 1}, {len(classes):,} classes")
         if all(len(c) == 1 for c in classes):
             rounds.append(Round(classes, None, classes))
             return rounds

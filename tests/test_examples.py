@@ -10,10 +10,11 @@ import sympy as sp
 import symgrad as sg
 from symgrad.activations import relu
 from symgrad.constraints import PerLayer
-from symgrad.examples import A_NEGATIVE, A_POSITIVE, REGISTRY
+from symgrad.examples import REGISTRY
 from symgrad.quotient import effective_width
 
 a = sp.Symbol("a")
+A_NEGATIVE, A_POSITIVE = sp.Symbol("a", negative=True), sp.Symbol("a", positive=True)
 x1, x2, t1, t2, t3 = sp.symbols("x1 x2 t1 t2 t3")
 
 

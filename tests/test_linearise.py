@@ -11,15 +11,16 @@ import symgrad as sg
 from reference import finite_difference, mp
 from symgrad.graph import NetworkBuilder
 from symgrad.linearise import linearise, unit_swap
-from symgrad.spec import network_from_spec
+from symgrad.description import describe
 
-CONV = {"inputs": 5, "layers": [{"conv": 3, "size": 2, "activation": "tanh"}, {"dense": 1}], "objective": "squared_error"}
+CONV = {"inputs": 5, "layers": [{"type": "conv1d", "filters": 3, "size": 2, "activation": "tanh"}, {"units": 1}],
+        "objective": "squared_error"}
 CONV_DATA = [{"x1": 1, "x2": 0, "x3": -1, "x4": 2, "x5": 1, "t": 1},
              {"x1": 0, "x2": 1, "x3": 1, "x4": -1, "x5": 0, "t": -1}]
 
 
 def conv_net():
-    return network_from_spec(CONV)
+    return describe(CONV).network
 
 
 def conv_point(rng, taps=None, out=None):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import symgrad as sg
-import symgrad.spec  # noqa: F401
+from symgrad.description import describe
 from symgrad.report import render, write_report
 from symgrad.report.compile import compile_pdf, overfull_boxes, tex_engine
 from symgrad.report.content import example_context, network_context
@@ -59,9 +59,9 @@ def test_toy_report_shows_the_seed(contexts):
 
 
 def test_prose_is_escaped_and_nothing_reaches_tex_as_a_command():
-    spec = {"name": r"\input{/etc/passwd} & 100% $x$", "inputs": 2, "layers": [{"dense": 1}],
+    spec = {"name": r"\input{/etc/passwd} & 100% $x$", "inputs": 2, "layers": [{"units": 1}],
             "description": r"evil \write18{touch /tmp/pwned} ~ ^ _ #"}
-    net = sg.spec.network_from_spec(spec)
+    net = describe(spec).network
     tex = render(network_context(net, sg.Constant("a")))
     assert r"\input{" not in tex and r"\write18" not in tex
     assert escape(spec["name"]) in tex

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symgrad as sg
-import symgrad.spec  # noqa: F401
+from symgrad.description import describe
 from reference import finite_difference, mp
 from symgrad.constraints import PerLayer, Tied
 from symgrad.equality import decide
@@ -190,9 +190,10 @@ def network_and_init(draw):
     sizes = [draw(st.integers(1, 3))] + draw(st.lists(st.integers(1, 3), max_size=2))
     sizes.append(draw(st.integers(2, 3)) if kind == "cross_entropy" else draw(st.integers(1, 2)))
     if draw(st.booleans()):
-        net = sg.spec.network_from_spec({"inputs": sizes[0] + 2, "objective": kind, "layers": [
-            {"conv": draw(st.integers(1, 3)), "size": 2, "activation": draw(st.sampled_from(ACTS)), "bias": draw(st.booleans())},
-            {"dense": sizes[-1]}]})
+        net = describe({"inputs": sizes[0] + 2, "objective": kind, "layers": [
+            {"type": "conv1d", "filters": draw(st.integers(1, 3)), "size": 2, "activation": draw(st.sampled_from(ACTS)),
+             "bias": draw(st.booleans())},
+            {"units": sizes[-1]}]}).network
     else:
         net = sg.Network.mlp(sizes, activation=draw(st.sampled_from(ACTS)), bias=draw(st.booleans()), objective=kind)
     weights = [str(w) for w in net.parameters]
@@ -233,6 +234,7 @@ def test_structural_is_never_coarser_than_algebraic(case):
 
 
 def test_structural_engine_handles_shared_weights_and_data():
-    net = sg.spec.network_from_spec({"inputs": 5, "layers": [{"conv": 3, "size": 2, "activation": "tanh"}, {"dense": 1}]})
+    net = describe({"inputs": 5, "layers": [{"type": "conv1d", "filters": 3, "size": 2, "activation": "tanh"},
+                                            {"units": 1}]}).network
     for init in (sg.Constant("a"), sg.Distinct()):
         assert sg.prove(net, init, engine="structural").invariant == sg.prove(net, init).invariant

@@ -16,7 +16,7 @@ import symgrad as sg
 from reference import mp, objective as reference_objective
 from symgrad.activations import SIGMOID
 from symgrad.interop.points import Comparison, exact_gradients, numeric, random_point, sample_values
-from symgrad.spec import network_from_spec
+from symgrad.description import describe
 
 pytest.importorskip("torch", reason="needs torch (pip install 'symgrad[torch]')")
 from symgrad.interop import torch as torch_interop  # noqa: E402
@@ -58,17 +58,17 @@ def specs(draw):
     objective = draw(st.sampled_from(OBJECTIVES))
     width = draw(st.integers(1, 4))
     spec = {"inputs": width, "objective": objective, "layers": []}
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.integers(0, 2))):   # width: positions per channel
         layer = {"activation": draw(st.sampled_from(ACTIVATIONS)), "bias": draw(st.booleans())}
         if width >= 2 and draw(st.booleans()):
             size = draw(st.integers(1, min(3, width)))
-            layer.update(conv=draw(st.integers(1, 2)), size=size)
-            width = layer["conv"] * (width - size + 1)
+            layer.update(type="conv1d", filters=draw(st.integers(1, 2)), size=size)
+            width = width - size + 1
         else:
-            layer["dense"] = width = draw(st.integers(1, 3))
+            layer["units"] = width = draw(st.integers(1, 3))
         spec["layers"].append(layer)
     outputs = {"perceptron": st.just(1), "cross_entropy": st.integers(2, 3)}.get(objective, st.integers(1, 2))
-    spec["layers"].append({"dense": draw(outputs), "activation": draw(st.sampled_from(ACTIVATIONS)),
+    spec["layers"].append({"units": draw(outputs), "activation": draw(st.sampled_from(ACTIVATIONS)),
                            "bias": draw(st.booleans())})
     return spec
 
@@ -76,13 +76,14 @@ def specs(draw):
 @settings(max_examples=200, derandomize=True)  # the same 200 networks every run: CI is reproducible
 @given(spec=specs(), samples=st.integers(1, 2), seed=st.integers(0, 2**32))
 def test_random_networks_agree_with_torch(spec, samples, seed):
-    net = network_from_spec(spec)
+    net = describe(spec).network
     if samples > 1:
         net = net.with_data(sg.data.generic(net, samples))
     check(net, seed)
     seen["random"] += 1
     seen["kinds"] |= {spec["objective"], *(layer["activation"] for layer in spec["layers"])}
-    seen["kinds"] |= {kind for layer in spec["layers"] for kind in ("conv", "dense", "bias") if layer.get(kind)}
+    seen["kinds"] |= {"conv" if layer.get("type") == "conv1d" else "dense" for layer in spec["layers"]}
+    seen["kinds"] |= {"bias" for layer in spec["layers"] if layer["bias"]}
 
 
 def test_at_least_200_random_networks_of_every_kind_were_compared(capsys):
@@ -109,14 +110,15 @@ def test_a_wrong_derivation_is_caught():
 
 
 @pytest.mark.parametrize("spec", [
-    {"inputs": 3, "layers": [{"dense": 2, "activation": "tanh", "bias": True}, {"dense": 3}], "objective": "cross_entropy"},
-    {"inputs": 4, "layers": [{"conv": 2, "size": 2, "activation": "sigmoid"}, {"dense": 2}], "objective": "squared_error"},
-    {"inputs": 2, "layers": [{"dense": 3, "activation": "relu", "bias": True}, {"dense": 2}], "objective": "output"},
+    {"inputs": 3, "layers": [{"units": 2, "activation": "tanh", "bias": True}, {"units": 3}], "objective": "cross_entropy"},
+    {"inputs": 4, "layers": [{"type": "conv1d", "filters": 2, "size": 2, "activation": "sigmoid"}, {"units": 2}],
+     "objective": "squared_error"},
+    {"inputs": 2, "layers": [{"units": 3, "activation": "relu", "bias": True}, {"units": 2}], "objective": "output"},
 ])
 def test_the_torch_network_computes_the_same_objective_as_an_independent_reference(spec):
     import torch
 
-    net = network_from_spec(spec)
+    net = describe(spec).network
     point = random_point(net, random.Random(7))
     (sample,) = sample_values(net, point)
     params = [point[w] for w in net.parameters]

@@ -1,0 +1,66 @@
+"""Resource guards: how much the algebraic engine takes on, and for how long.
+
+The algebraic engine builds exact expressions whose cost grows with the
+graph times the samples; ``check_size`` refuses work beyond a limit (raise
+it with ``max_size``, or use the structural engine, which scales to millions
+of weights).  ``time_limit`` stops any work after a wall-clock limit.
+
+>>> from symgrad import Network
+>>> work_size(Network.mlp([2, 2, 2, 1]))
+15
+>>> check_size(Network.mlp([100, 100, 1]), limit=5000)
+Traceback (most recent call last):
+...
+symgrad.errors.SymgradError: 'mlp 100-100-1' is too large for the algebraic engine (size 10,201 > limit 5,000: edges and neurons times samples); use the structural engine (--engine structural), or raise the limit (--max-size)
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+from .errors import SymgradError, TimeLimit
+
+ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
+
+
+def work_size(net) -> int:
+    """What the algebraic engine expands: (edges + neurons) times samples."""
+    return (net.edge_count + len(net.neurons)) * len(net.samples)
+
+
+def check_size(net, limit: int | None = None) -> None:
+    """Refuse a network too large for exact expressions (``limit`` None: the default)."""
+    limit = ALGEBRAIC_LIMIT if limit is None else limit
+    size = work_size(net)
+    if size > limit:
+        raise SymgradError(f"{net.name!r} is too large for the algebraic engine (size {size:,} > limit {limit:,}: "
+                           "edges and neurons times samples); use the structural engine (--engine structural), "
+                           "or raise the limit (--max-size)")
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise ``TimeLimit`` in the block after ``seconds`` of wall-clock time
+    (None: no limit).  Works in the main thread only (it uses SIGALRM).
+
+    >>> with time_limit(5):
+    ...     sum(range(10))
+    45
+    """
+    if not seconds:
+        yield
+        return
+    if threading.current_thread() is not threading.main_thread():
+        raise SymgradError("a time limit works only in the main thread")
+
+    def expire(signum, frame):
+        raise TimeLimit(f"stopped after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
