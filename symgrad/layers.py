@@ -114,7 +114,7 @@ def _names(names: Mapping | None, key: str, prefix: str, count: int, start: int 
         return [prefix] if count == 1 and key in ("targets", "outputs") else numbered(prefix, count, start)
     given = list(given)
     if len(given) != count:
-        raise SymgradError(f"{len(given)} {key} names given for {count} {key}")
+        raise SymgradError(f"{len(given)} names given for {count} {key}")
     return given
 
 

@@ -29,15 +29,20 @@ def check_name(name: str) -> str:
     """Return ``name`` if it is a safe symbol name, else raise SymgradError."""
     if not isinstance(name, str) or not NAME.match(name) or name.endswith("_") or "__" in name:
         raise SymgradError(
-            f"invalid name {name!r}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
+            f"invalid name {_shown(name)}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
         )
     try:
         back = sp.sympify(name)
     except (sp.SympifyError, SyntaxError, TypeError):
         back = None
     if back != sp.Symbol(name):
-        raise SymgradError(f"invalid name {name!r}: SymPy reads it as {back!r}, not as a symbol; choose another name")
+        raise SymgradError(f"invalid name {_shown(name)}: SymPy reads it as {back!r}, not as a symbol; choose another name")
     return name
+
+
+def _shown(name) -> str:
+    text = repr(name)
+    return text if len(text) <= 50 else text[:46] + "...'"
 
 
 def numbered(prefix: str, count: int, start: int = 1) -> list[str]:

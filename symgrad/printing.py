@@ -67,6 +67,19 @@ def text(expr) -> str:
     return sp.sstr(expr)
 
 
+TEXT_LIMIT = 400  # characters of an expression in a proof's text; --json has every one in full
+
+
+def short_text(expr, limit: int = TEXT_LIMIT) -> str:
+    """``text(expr)``, or a note of its length when longer than ``limit``.
+
+    >>> short_text(sp.Symbol("x") + 1), short_text(sp.Symbol("x") + 1, limit=3)
+    ('x + 1', '(an expression of 5 characters: see --json or the report)')
+    """
+    shown = text(expr)
+    return shown if len(shown) <= limit else f"(an expression of {len(shown):,} characters: see --json or the report)"
+
+
 def derivative_label(objective, w) -> str:
     return f"d{objective}/d{w}"
 
@@ -142,7 +155,7 @@ def proof_text(proof, widths=None) -> str:
         "At the initial point, equal gradients (at least these; this engine sees structure, not algebra)"
     lines += ["", heading + ":"]
     for c, members in zip(proof.at_init_classes, proof.at_init):
-        grad = f": d{objective}/d{members[0]} = {text(proof.at_init_gradients[c[0]])}" if proof.at_init_gradients else ""
+        grad = f": d{objective}/d{members[0]} = {short_text(proof.at_init_gradients[c[0]])}" if proof.at_init_gradients else ""
         lines.append(f"  {{{', '.join(map(str, members))}}}{grad}")
     if proof.undecided:
         pairs = ", ".join(f"{params[a]}~{params[b]}" for a, b in proof.undecided)
@@ -152,7 +165,7 @@ def proof_text(proof, widths=None) -> str:
         tied = [f"{class_text([params[p] for p in c])} =: {params[c[0]]}" for c in step.classes if len(c) > 1]
         lines += ["", f"Induction step: if {', '.join(tied)}, then"]
         for c in step.classes:
-            lines.append(f"  d{objective}/d{params[c[0]]} = {text(step.gradients[c[0]])}"
+            lines.append(f"  d{objective}/d{params[c[0]]} = {short_text(step.gradients[c[0]])}"
                          + (f"  (shared by {', '.join(str(params[p]) for p in c[1:])})" if len(c) > 1 else ""))
     lines += ["", "Tied forever (induction over the steps of gradient descent):", f"  {conclusion(proof)}."]
     if proof.stationary:

@@ -49,7 +49,7 @@ def to_expr(value, symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
     if isinstance(value, sp.Basic):
         return value
     if isinstance(value, bool):
-        raise SymgradError(f"{value!r} is not a number or expression")
+        raise SymgradError(f"{str(value).lower()} is not a number or expression")
     if isinstance(value, (int, Fraction)):
         return sp.Rational(value)
     if isinstance(value, float):

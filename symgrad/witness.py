@@ -134,7 +134,7 @@ class Evaluator:
         """Equal for parameters whose gradients agree at every point."""
         if self.backend is EXACT:
             return tuple(pt.gradients[p] for pt in self.points)
-        return tuple(_digits(pt.gradients[p], 30) for pt in self.points)
+        return tuple(_bucket(pt.gradients[p]) for pt in self.points)
 
     def differ(self, p: int, q: int) -> Point | None:
         """A point where the gradients of ``p`` and ``q`` provably differ."""
@@ -155,6 +155,12 @@ class Evaluator:
         if self.backend is EXACT:
             return sp.Rational(value.numerator, value.denominator)
         return sp.Float(_digits(value, 15), 15)
+
+
+def _bucket(interval) -> str:
+    """A key for grouping interval values: 0 for an enclosure of 0 (an
+    exact zero computed in interval arithmetic), else 20 digits of the midpoint."""
+    return "0" if 0 in interval else _digits(interval, 20)
 
 
 def _digits(interval, digits: int) -> str:
