@@ -1,11 +1,12 @@
 # symgrad: the two jobs of the README, and their parts.
 #   make reports   install symgrad (with matplotlib) and TeX, render the proof reports of the built-in examples
 #   make test      install what the tests need (TeX, torch, matplotlib) and run them
+#   make fuzz      a longer fuzzing run: over 10,000 generated files, command lines and names
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: reports test tex bench tex-sources clean
+.PHONY: reports test fuzz tex bench tex-sources clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ tex-sources: $(VENV)/.installed
 
 test: $(VENV)/.installed-test tex
 	SYMGRAD_REQUIRE_TEX=1 $(PY) -m pytest
+
+fuzz: $(VENV)/.installed-test
+	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider tests/test_fuzz.py
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'

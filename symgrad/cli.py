@@ -235,6 +235,15 @@ def run(args) -> str:
         return COMMANDS[args.command](args)
 
 
+def one_line(message: str) -> str:
+    """``message`` with control characters (a newline in a user's input) shown escaped.
+
+    >>> one_line("unrecognized arguments: \\n")
+    'unrecognized arguments: \\\\n'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def terminate(signum, frame):
     """SIGTERM: stop like Ctrl-C, so temporary files are removed and no output is half-written."""
     raise KeyboardInterrupt
@@ -251,10 +260,10 @@ def main(argv=None) -> int:
         return 0
     except DescriptionError as error:
         for line in error.lines:
-            print(f"symgrad: error: {line}", file=sys.stderr)
+            print(f"symgrad: error: {one_line(line)}", file=sys.stderr)
         return BAD_INPUT
     except SymgradError as error:
-        print(f"symgrad: error: {error}", file=sys.stderr)
+        print(f"symgrad: error: {one_line(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except TimeLimit as error:
         print(f"symgrad: error: {error} (--timeout {args.timeout:g}); a larger network may need "

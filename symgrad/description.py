@@ -125,7 +125,7 @@ def read_document(path) -> Mapping:
             raise DescriptionError([f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; is this a network description?"])
         raw = path.read_bytes()
     except OSError as error:
-        raise SymgradError(f"cannot read {source}: {error.strerror or error}") from None
+        raise DescriptionError([f"{source}: cannot read: {error.strerror or error}"]) from None
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError:

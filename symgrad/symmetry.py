@@ -118,7 +118,7 @@ def _refine(net, base, seed) -> list[Round]:
             cache.append(symbolic_gradients(net, substitution))
             return cache[-1]
 
-        note(f"refining ties: round {len(rounds) + 1}, {len(classes):,} classes")
+        note(f"refining ties: round {len(rounds) + 1}, {len(classes):,} class{'es' if len(classes) != 1 else ''}")
         if all(len(c) == 1 for c in classes):
             rounds.append(Round(classes, None, classes))
             return rounds

@@ -1,0 +1,138 @@
+"""Hostile input and interrupted work: nothing executed, nothing lost.
+
+Reports with TeX commands in their names, a report killed midway, the size
+and time limits, and progress on a terminal."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from symgrad import cli
+
+HAVE_TEX = shutil.which("pdflatex") is not None
+ROOT = Path(__file__).parent.parent
+
+
+def symgrad(*args, **options):
+    return subprocess.run([sys.executable, "-m", "symgrad", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, **options)
+
+
+def test_tex_commands_in_prose_are_printed_literally_and_never_run(tmp_path):
+    if not HAVE_TEX:
+        pytest.skip("no TeX engine installed")
+    pwned = Path("/tmp/pwned")
+    pwned.unlink(missing_ok=True)
+    net = tmp_path / "evil.toml"
+    net.write_text('name = "\\\\input{/etc/passwd}"\n'
+                   'description = "\\\\write18{touch /tmp/pwned} and \\\\immediate\\\\write18{touch /tmp/pwned}"\n'
+                   "inputs = 2\n[[layers]]\nunits = 1\n", encoding="utf-8")
+    out = symgrad("report", net, "-o", tmp_path / "evil.pdf")
+    assert out.returncode == 0, out.stderr
+    text = subprocess.run(["pdftotext", "-layout", tmp_path / "evil.pdf", "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    assert "\\input{/etc/passwd}" in flat            # shown as text, not read
+    assert "\\write18{touch/tmp/pwned}" in flat       # shown as text, not run
+    assert "root:" not in text                        # /etc/passwd was not included
+    assert not pwned.exists()
+
+
+@pytest.mark.parametrize("name", ["\\\\input{/etc/passwd}", "\\\\write18{touch /tmp/pwned}"])
+def test_tex_commands_as_symbol_names_are_refused(name, tmp_path):
+    net = tmp_path / "evil.toml"
+    net.write_text(f'inputs = ["{name}", "x2"]\n[[layers]]\nunits = 1\n', encoding="utf-8")
+    out = symgrad("report", net, "-o", tmp_path / "evil.pdf")
+    assert out.returncode == 2 and "invalid name" in out.stderr and len(out.stderr.splitlines()) == 1
+    assert not (tmp_path / "evil.pdf").exists() and not (tmp_path / "evil.tex").exists()
+    assert not Path("/tmp/pwned").exists()
+
+
+@pytest.mark.parametrize("how, after", [(signal.SIGTERM, 0.5), (signal.SIGTERM, 3.0), (signal.SIGINT, 4.5),
+                                        (signal.SIGKILL, 2.0), (signal.SIGKILL, 4.0)])
+def test_killing_a_report_midway_leaves_the_earlier_report_unchanged(how, after, tmp_path):
+    report = tmp_path / "toy.pdf"
+    earlier = b"%PDF-1.5 the earlier report\n"
+    report.write_bytes(earlier)
+    run = subprocess.Popen([sys.executable, "-m", "symgrad", "report", "toy", "-o", report], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    if run.poll() is not None:
+        pytest.skip(f"the report finished within {after} s: nothing to interrupt")
+    run.send_signal(how)
+    _, err = run.communicate(timeout=60)
+    assert report.read_bytes() == earlier
+    if how != signal.SIGKILL:   # caught (130), or so early that Python had not started symgrad (-signal)
+        assert run.returncode == 130 and err.strip().endswith("symgrad: interrupted") or run.returncode == -how, err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.pdf"]   # no temporary file left behind
+
+
+def test_a_finished_report_replaces_the_earlier_one_whole(tmp_path):
+    report = tmp_path / "toy.tex"
+    report.write_text("the earlier report")
+    out = symgrad("report", "toy", "-o", report)
+    assert out.returncode == 0
+    assert report.read_text().startswith("\\documentclass") and report.read_text().rstrip().endswith("\\end{document}")
+
+
+def test_the_time_limit_stops_a_long_proof_with_one_line():
+    started = time.monotonic()
+    out = symgrad("prove", "--mlp", "10,40,40,1", "--activation", "tanh", "--bias", "--timeout", "1")
+    assert time.monotonic() - started < 30
+    assert out.returncode == 4 and out.stdout == ""
+    assert out.stderr.splitlines() == ["symgrad: error: stopped after 1 s (--timeout 1); a larger network may need "
+                                       "--engine structural"]
+
+
+def test_the_size_limit_suggests_the_structural_engine():
+    out = symgrad("prove", "--mlp", "300,300,1")
+    assert out.returncode == 2
+    assert "too large for the algebraic engine (size 90,601 > limit 50,000" in out.stderr
+    assert "--engine structural" in out.stderr and len(out.stderr.splitlines()) == 1
+    assert symgrad("prove", "--mlp", "300,300,1", "--engine", "structural", "--json").returncode == 0
+    small = symgrad("prove", "--mlp", "3,3,1", "--max-size", "10")
+    assert small.returncode == 2 and "limit 10" in small.stderr
+
+
+def test_progress_is_shown_on_a_terminal_only(capsys, monkeypatch):
+    assert cli.main(["prove", "toy"]) == 0
+    assert capsys.readouterr().err == ""          # not a terminal: quiet
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.main(["prove", "toy"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "symgrad: gradients at the initial point: 10 parameters" in err
+    assert "symgrad: refining ties: round 1, 1 class" in err and "symgrad: refining ties: round 2, 4 classes" in err
+
+
+def test_a_description_file_bigger_than_a_megabyte_is_refused(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 1_100_000 + "\ninputs = 2\n")
+    out = symgrad("derive", big)
+    assert out.returncode == 2 and "larger than 1 MB" in out.stderr
+
+
+@pytest.mark.parametrize("path", ["/etc", "/nonexistent/net.toml", "/dev/null"])
+def test_unreadable_paths_are_one_line(path):
+    out = symgrad("derive", path)
+    lines = out.stderr.splitlines()
+    assert out.returncode == 2 and lines and all(line.startswith(f"symgrad: error: {path}") for line in lines)
+    assert "Traceback" not in out.stderr
+
+
+def test_deeply_nested_documents_are_refused_cleanly(tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("inputs = " + "[" * 5000 + "]" * 5000 + "\n")
+    out = symgrad("derive", deep)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+def test_latex_runs_with_paranoid_file_access():
+    from symgrad.report import compile as compiling
+
+    source = Path(compiling.__file__).read_text()
+    assert '"openout_any": "p"' in source and '"openin_any": "p"' in source and "-no-shell-escape" in source
+    assert os.environ.get("shell_escape") != "t"
