@@ -171,6 +171,7 @@ def resolve_data(args, net):
     return None
 
 
+MAX_STEPS = 10
 WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not computed
 
 
@@ -205,6 +206,9 @@ def cmd_report(args) -> str:
     from .report import write_report
     from .report.content import example_context, network_context
 
+    if not 0 <= args.steps <= MAX_STEPS:
+        raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "
+                           f"got {args.steps}")
     custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
     example = resolve_example(args)
     net = resolve_network(args)

@@ -71,6 +71,7 @@ from .activations import activation as parse_activation
 from .data import check_samples, generic, one_hot
 from .errors import DescriptionError, SymgradError
 from .graph import Network, NetworkBuilder
+from .limits import check_buildable
 from .layers import OBJECTIVES, attach_objective, conv1d, dense, output_names, rename_parameters
 from .names import numbered
 from .schema import (Invalid, Problems, Table, array, boolean, choice, name, names_or_prefix, positive_int, show,
@@ -87,7 +88,6 @@ LAYER_KEYS = {
 INIT_KINDS = ("constant", "zero", "distinct", "tied", "layers")
 ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real", "integer")
 MAX_FILE_BYTES = 1_000_000
-MAX_EDGES = 20_000_000  # networks beyond this many edges are refused before they are built
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def read_network(top: Table, problems: Problems, default_name: str = "network") 
     order = _order(layers, problems)
     if problems:
         return None
-    _check_size(len(inputs), layers, order, problems)
+    _check_size(len(inputs), order, problems)
     if problems:
         return None
     b = NetworkBuilder(title or default_name, about or "")
@@ -347,13 +347,15 @@ def _edges(width: int, plan: LayerPlan) -> tuple[int, int]:
     return 0, width
 
 
-def _check_size(inputs: int, layers: list[LayerPlan], order: list[LayerPlan], problems: Problems) -> None:
+def _check_size(inputs: int, order: list[LayerPlan], problems: Problems) -> None:
     widths, total = {"inputs": inputs}, 0
     for plan in order:
         edges, widths[plan.name] = _edges(sum(widths[s] for s in plan.sources), plan)
         total += edges
-    if total > MAX_EDGES:
-        problems.add("layers", f"the network would have {total:,} edges, more than symgrad builds ({MAX_EDGES:,})")
+    try:
+        check_buildable(sum(widths.values()), total)
+    except SymgradError as error:
+        problems.add("layers", str(error))
 
 
 def _build_layers(b: NetworkBuilder, inputs, assume, layers, order, kind, names, problems) -> list[int]:

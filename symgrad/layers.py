@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from .activations import IDENTITY, STEP, Activation, activation as parse_activation
 from .errors import SymgradError
 from .graph import Network, NetworkBuilder
+from .limits import check_buildable
 from .names import numbered
 from .ops import Apply, CrossEntropy, PerceptronCriterion, Softmax, SquaredError, Total
 
@@ -130,6 +131,7 @@ def mlp(sizes: Sequence[int], activation="identity", bias: bool = False, objecti
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise SymgradError(f"an MLP needs at least two layers of at least one unit, got {sizes}")
+    check_buildable(sum(sizes), sum(a * b for a, b in zip(sizes, sizes[1:])) + bias * sum(sizes[1:]))
     kind = objective
     hidden_act = parse_activation(activation)
     out_act = parse_activation(output_activation) if output_activation else IDENTITY

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from .errors import SymgradError, TimeLimit
 
 ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
+MAX_EDGES = 5_000_000     # networks symgrad builds at all (about 15 s to build, for the structural engine)
+MAX_NODES = 200_000
 
 
 def work_size(net) -> int:
@@ -37,6 +39,19 @@ def check_size(net, limit: int | None = None) -> None:
         raise SymgradError(f"{net.name!r} is too large for the algebraic engine (size {size:,} > limit {limit:,}: "
                            "edges and neurons times samples); use the structural engine (--engine structural), "
                            "or raise the limit (--max-size)")
+
+
+def check_buildable(nodes: int, edges: int) -> None:
+    """Refuse to build a network of more than ``MAX_NODES`` nodes or ``MAX_EDGES`` edges.
+
+    >>> check_buildable(10**6, 10**6)
+    Traceback (most recent call last):
+    ...
+    symgrad.errors.SymgradError: the network would have 1,000,000 nodes and 1,000,000 edges, more than symgrad builds (200,000 nodes, 5,000,000 edges)
+    """
+    if nodes > MAX_NODES or edges > MAX_EDGES:
+        raise SymgradError(f"the network would have {nodes:,} nodes and {edges:,} edges, more than symgrad builds "
+                           f"({MAX_NODES:,} nodes, {MAX_EDGES:,} edges)")
 
 
 @contextmanager

@@ -136,3 +136,18 @@ def test_latex_runs_with_paranoid_file_access():
     source = Path(compiling.__file__).read_text()
     assert '"openout_any": "p"' in source and '"openin_any": "p"' in source and "-no-shell-escape" in source
     assert os.environ.get("shell_escape") != "t"
+
+
+def test_a_new_report_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(tmp_path):
+    from symgrad.report.compile import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.tex", "x")
+        assert (tmp_path / "new.tex").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "old.tex").write_text("y")
+        (tmp_path / "old.tex").chmod(0o600)
+        write_atomic(tmp_path / "old.tex", "z")
+        assert (tmp_path / "old.tex").stat().st_mode & 0o777 == 0o600 and (tmp_path / "old.tex").read_text() == "z"
+    finally:
+        os.umask(umask)
