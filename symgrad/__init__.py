@@ -25,12 +25,13 @@ from .train import Trace, train  # noqa: E402
 from .linearise import Linearisation, Swap, linearise, unit_swap  # noqa: E402
 from .perceptron import Counterexample, LearningRateTheorem, learning_rate_counterexample, learning_rate_theorem  # noqa: E402
 from .quotient import effective_width, quotient  # noqa: E402
-from . import data, examples, testing  # noqa: E402
+from .description import describe, load  # noqa: E402
+from . import data, description, examples, testing  # noqa: E402
 
 __all__ = [
     "Adam", "Constant", "Counterexample", "Derivation", "Distinct", "GradientDescent", "Layer", "LearningRateTheorem",
     "Linearisation", "Momentum", "Network", "NetworkBuilder", "Node", "PerLayer", "Swap", "SymgradError", "Tied",
-    "Trace", "Trajectory", "Zero", "data", "derive", "effective_width", "examples", "learning_rate_counterexample",
-    "learning_rate_theorem", "linearise", "prove", "quotient", "testing", "train", "unit_swap", "unroll",
+    "Trace", "Trajectory", "Zero", "data", "derive", "describe", "description", "effective_width", "examples", "learning_rate_counterexample",
+    "learning_rate_theorem", "linearise", "load", "prove", "quotient", "testing", "train", "unit_swap", "unroll",
 ]
 __version__ = "0.1.0"

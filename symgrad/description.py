@@ -65,17 +65,36 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sympy as sp
+from sympy.core.facts import InconsistentAssumptions
 
 from . import constraints
 from .activations import activation as parse_activation
 from .data import check_samples, generic, one_hot
 from .errors import DescriptionError, SymgradError
 from .graph import Network, NetworkBuilder
+from .layers import (
+    OBJECTIVES,
+    attach_objective,
+    conv1d,
+    dense,
+    output_names,
+    rename_parameters,
+)
 from .limits import check_buildable
-from .layers import OBJECTIVES, attach_objective, conv1d, dense, output_names, rename_parameters
 from .names import numbered
-from .schema import (Invalid, Problems, Table, array, boolean, choice, name, names_or_prefix, positive_int, show,
-                     text)
+from .schema import (
+    Invalid,
+    Problems,
+    Table,
+    array,
+    boolean,
+    choice,
+    name,
+    names_or_prefix,
+    positive_int,
+    show,
+    text,
+)
 from .values import to_expr
 
 NETWORK_KEYS = ("name", "description", "inputs", "layers", "objective", "parameters", "data", "init", "symbols")
@@ -165,41 +184,65 @@ def describe(document, source: str = "description", path: Path | None = None) ->
 
 
 # -- the network ------------------------------------------------------------------
+@dataclass
+class NetworkPlan:
+    """A checked description of a network: everything needed to build it."""
+
+    title: str
+    about: str
+    inputs: list[str]
+    assume: dict
+    order: list[LayerPlan]   # every layer after its sources
+    objective: str
+    names: dict              # for attach_objective: objective, targets, probabilities, decision
+    renames: dict            # parameter names: weights, biases
+    shared: list
+
+
 def read_network(top: Table, problems: Problems, default_name: str = "network") -> Network | None:
     """Build the network of a document's top table (None after a problem)."""
+    plan = plan_network(top, problems, default_name)
+    return build_network(plan, problems) if plan else None
+
+
+def plan_network(top: Table, problems: Problems, default_name: str = "network") -> NetworkPlan | None:
+    """Read and check the network's part of a document (None after a problem)."""
     title = top.get("name", text, default_name)
     about = top.get("description", text, "")
     inputs, assume = read_inputs(top, problems)
     layers = read_layers(top, problems)
     kind, names = read_objective(top, layers or [], problems)
-    parameters = top.table("parameters", ("weights", "biases", "shared"))
-    renames, shared = _parameter_names(parameters)
+    renames, shared = _parameter_names(top.table("parameters", ("weights", "biases", "shared")))
     if problems or layers is None or inputs is None:
         return None
     order = _order(layers, problems)
+    if not problems:
+        _check_size(len(inputs), order, problems)
     if problems:
         return None
-    _check_size(len(inputs), order, problems)
+    return NetworkPlan(title or default_name, about or "", inputs, assume, order, kind, names, renames, shared)
+
+
+def build_network(plan: NetworkPlan, problems: Problems) -> Network | None:
+    """Build a checked plan; what only building reveals (a filter too large,
+    two nodes with one name) becomes a problem at its key."""
+    b = NetworkBuilder(plan.title, plan.about)
+    outputs = _build_layers(b, plan, problems)
     if problems:
         return None
-    b = NetworkBuilder(title or default_name, about or "")
-    outputs = _build_layers(b, inputs, assume, layers, order, kind, names, problems)
-    if problems:
-        return None
-    try:
-        depth = sum(plan.type != "softmax" for plan in order) + 1
-        node = attach_objective(b, outputs, kind, depth, names)
-    except SymgradError as error:
-        problems.add("objective", str(error))
-        return None
-    for where, action in (("parameters", lambda: rename_parameters(b, renames)), ("parameters.shared", lambda: b.share(shared))):
+    depth = sum(layer.type != "softmax" for layer in plan.order) + 1
+    steps = (("objective", lambda: attach_objective(b, outputs, plan.objective, depth, plan.names)),
+             ("parameters", lambda: rename_parameters(b, plan.renames)),
+             ("parameters.shared", lambda: b.share(plan.shared)))
+    results = []
+    for where, step in steps:
         try:
-            action()
+            results.append(step())
         except SymgradError as error:
             problems.add(where, str(error))
             return None
     try:
-        return b.build(objective=node)
+        return b.build(objective=results[0])
     except SymgradError as error:
         problems.add("", str(error))
         return None
@@ -358,20 +401,21 @@ def _check_size(inputs: int, order: list[LayerPlan], problems: Problems) -> None
         problems.add("layers", str(error))
 
 
-def _build_layers(b: NetworkBuilder, inputs, assume, layers, order, kind, names, problems) -> list[int]:
-    """Build the layers in ``order``; returns the nodes the objective takes."""
-    nodes = {"inputs": [[b.input(x, **assume) for x in inputs]]}   # every layer's output, as channels
+def _build_layers(b: NetworkBuilder, plan: NetworkPlan, problems: Problems) -> list[int]:
+    """Build the layers in order; returns the nodes the objective takes."""
+    nodes = {"inputs": [[b.input(x, **plan.assume) for x in plan.inputs]]}   # every layer's output, as channels
     b.layer("inputs", "input", [[i] for i in nodes["inputs"][0]])
-    output = order[-1] if order[-1].type != "softmax" else next(p for p in order if p.name == order[-1].sources[0])
+    last = plan.order[-1]
+    output = last if last.type != "softmax" else next(p for p in plan.order if p.name == last.sources[0])
     hidden = 0
-    for depth, plan in enumerate(order, 1):
-        if plan.type == "softmax":
+    for depth, layer in enumerate(plan.order, 1):
+        if layer.type == "softmax":
             continue
-        channels = [c for s in plan.sources for c in nodes[s]]
+        channels = [c for s in layer.sources for c in nodes[s]]
         try:
-            nodes[plan.name], hidden = _build_layer(b, plan, depth, channels, hidden, plan is output, kind)
+            nodes[layer.name], hidden = _build_layer(b, layer, depth, channels, hidden, layer is output, plan.objective)
         except SymgradError as error:
-            problems.add(f"layers[{plan.index}]", str(error))
+            problems.add(f"layers[{layer.index}]", str(error))
             return []
     return [n for channel in nodes[output.name] for n in channel]
 
@@ -446,7 +490,7 @@ def read_symbols(table: Table | None, problems: Problems) -> dict[str, sp.Symbol
             found[name(key)] = sp.Symbol(key, **_assumptions(value))
         except (Invalid, SymgradError) as error:
             problems.add(where, str(error))
-        except Exception:  # SymPy's InconsistentAssumptions
+        except InconsistentAssumptions:
             problems.add(where, f"contradictory assumptions: {', '.join([value] if isinstance(value, str) else value)}")
     return found
 

@@ -87,7 +87,7 @@ class Table:
             self.problems.add(self.path(key), str(error))
             return None
 
-    def table(self, key: str, known: Iterable[str] | None) -> "Table | None":
+    def table(self, key: str, known: Iterable[str] | None) -> Table | None:
         """The sub-table at ``key`` (None when absent or not a table)."""
         if key not in self.data:
             return None
@@ -97,7 +97,7 @@ class Table:
             return None
         return Table(value, self.path(key), self.problems, known)
 
-    def tables(self, key: str, known: Iterable[str]) -> list["Table"] | None:
+    def tables(self, key: str, known: Iterable[str]) -> list[Table] | None:
         """The array of tables at ``key`` (None when absent or malformed)."""
         if key not in self.data:
             return None

@@ -120,9 +120,9 @@ def test_every_problem_of_a_file_is_listed(tmp_path, capsys):
     assert status == 2
     assert lines == [
         f"symgrad: error: {bad}: inputs: expected a positive integer or an array of names, got 0",
-        f"symgrad: error: {bad}: layers[0].activation: unknown activation 'nope': choose one of identity, linear, "
-        "relu, sigma, sigmoid, step, tanh (relu:VALUE sets relu'(0))",
+        (f"symgrad: error: {bad}: layers[0].activation: unknown activation 'nope': choose one of identity, linear, "
+         "relu, sigma, sigmoid, step, tanh (relu:VALUE sets relu'(0))"),
         f"symgrad: error: {bad}: layers[0].units: expected a positive integer, got -1",
-        f"symgrad: error: {bad}: objective: expected one of output, squared_error, cross_entropy, perceptron, "
-        'got "hinge"',
+        (f"symgrad: error: {bad}: objective: expected one of output, squared_error, cross_entropy, perceptron, "
+         'got "hinge"'),
     ]

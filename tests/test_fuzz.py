@@ -9,6 +9,7 @@ checked against the independent reference (finite differences, ``reference.py``)
 each, over 10,000 in all); the last test prints the counts.
 """
 import json
+import math
 import os
 import random
 import string
@@ -19,11 +20,10 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import finite_difference, mp
 
 import symgrad as sg
-from reference import finite_difference, mp
 from symgrad import cli
-from symgrad.description import describe
 
 EXAMPLES = int(os.environ.get("SYMGRAD_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -93,7 +93,7 @@ def toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value) if value == value and abs(value) != float("inf") else ("inf" if value > 0 else "-inf")
+        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
@@ -147,7 +147,9 @@ def check_against_reference(net: sg.Network, rng: random.Random) -> None:
     point |= {t: sp.Integer(k == 0) for k, t in enumerate(net.targets)}
     p = rng.randrange(net.parameter_count)
     exact = sp.N(sg.derive(net).gradient(net.parameters[p]).xreplace(point), 50)
-    as_mp = lambda s: mp.mpf(point[s].p) / point[s].q   # noqa: E731
+    def as_mp(s):
+        return mp.mpf(point[s].p) / point[s].q
+
     numeric = finite_difference(net, [as_mp(w) for w in net.parameters], {x: as_mp(x) for x in net.inputs},
                                 {t: as_mp(t) for t in net.targets}, p)
     assert abs(mp.mpf(str(exact)) - numeric) <= mp.mpf(10) ** -30 * (1 + abs(numeric)), (net, p, exact, numeric)

@@ -84,8 +84,8 @@ def test_the_time_limit_stops_a_long_proof_with_one_line():
     out = symgrad("prove", "--mlp", "10,40,40,1", "--activation", "tanh", "--bias", "--timeout", "1")
     assert time.monotonic() - started < 30
     assert out.returncode == 4 and out.stdout == ""
-    assert out.stderr.splitlines() == ["symgrad: error: stopped after 1 s (--timeout 1); a larger network may need "
-                                       "--engine structural"]
+    assert out.stderr.splitlines() == [("symgrad: error: stopped after 1 s (--timeout 1); a larger network may need "
+                                        "--engine structural")]
 
 
 def test_the_size_limit_suggests_the_structural_engine():
