@@ -138,40 +138,50 @@ def cmd_derive(args) -> str:
     return json.dumps(derivation_dict(d), indent=2) if args.json else str(d)
 
 
-def resolve_init(args, net):
-    """The initialisation the options give, or the example's default."""
+def resolve_question(args):
+    """The network, initialisation and data a proof or report is about: the
+    example's first scenario (its network, init and data), with the command
+    line's --init, --bias-init, --samples and --classes in their place."""
     from . import constraints
+    from .description import _with_symbols
 
     example = resolve_example(args)
-    if args.init is None:
-        init = example.init if example else constraints.Constant("a")
-    else:
-        init = constraints.parse(args.init)
+    scenario = example.scenarios[0] if example else None
+    net = scenario.network() if scenario and scenario.network else resolve_network(args)
+    data = resolve_data(args, net)
+    if data is None and scenario and scenario.data:
+        data = scenario.data(net)
+    symbols = example.symbols if example else {}
+    init = scenario.init if scenario else constraints.Constant("a")
+    if args.init is not None:
+        init = _with_symbols(constraints.parse(args.init), symbols, net)
     if args.bias_init is not None:
-        init = dataclasses.replace(init, biases=constraints.parse(args.bias_init))
-    return init
+        init = dataclasses.replace(init, biases=_with_symbols(constraints.parse(args.bias_init), symbols, net))
+    return net, init, data
 
 
 def resolve_data(args, net):
-    """The samples the options ask for (None: the network's own)."""
+    """The samples the options ask for (None: none asked for)."""
     from .data import generic, one_hot
+    from .limits import MAX_SAMPLES
 
     if args.samples is not None and args.classes is not None:
         raise SymgradError("give --samples or --classes, not both")
     if args.samples is not None:
-        if args.samples < 1:
-            raise SymgradError("--samples must be at least 1")
+        if not 1 <= args.samples <= MAX_SAMPLES:
+            raise SymgradError(f"--samples must be from 1 to {MAX_SAMPLES:,}, got {args.samples}")
         return generic(net, args.samples)
     if args.classes is not None:
         try:
             classes = [int(c) for c in args.classes.split(",")]
         except ValueError:
             raise SymgradError(f"--classes takes class numbers such as 1,2,3, got {args.classes!r}") from None
+        if len(classes) > MAX_SAMPLES:
+            raise SymgradError(f"--classes: at most {MAX_SAMPLES:,} samples, got {len(classes):,}")
         return one_hot(net, classes)
     return None
 
 
-MAX_STEPS = 10
 WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not computed
 
 
@@ -181,14 +191,8 @@ def cmd_prove(args) -> str:
     from .quotient import effective_width
     from .symmetry import prove
 
-    example = resolve_example(args)
-    net = resolve_network(args)
-    if example and args.samples is None and args.classes is None and args.init is None:
-        scenario = example.scenarios[0]
-        data = scenario.data(net) if scenario.data else None
-    else:
-        data = resolve_data(args, net)
-    proof = prove(net, resolve_init(args, net), engine=args.engine, data=data, max_size=args.max_size)
+    net, init, data = resolve_question(args)
+    proof = prove(net, init, engine=args.engine, data=data, max_size=args.max_size)
     widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
     if args.json:
         return json.dumps(proof_dict(proof, widths), indent=2)
@@ -206,19 +210,20 @@ def cmd_report(args) -> str:
     from .report import write_report
     from .report.content import example_context, network_context
 
+    from .limits import MAX_STEPS
+
     if not 0 <= args.steps <= MAX_STEPS:
         raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "
                            f"got {args.steps}")
     custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
     example = resolve_example(args)
-    net = resolve_network(args)
+    net, init, data = resolve_question(args)
     check_size(net, args.max_size)
     note(f"deriving and proving for {args.output} ...")
     if example and not custom:
         context = example_context(example)
     else:
-        context = network_context(net, resolve_init(args, net), resolve_data(args, net), steps=args.steps,
-                                  engine=args.engine)
+        context = network_context(net, init, data, steps=args.steps, engine=args.engine)
     note(f"writing {args.output} ...")
     written = write_report(context, args.output)
     return f"wrote {written}"
@@ -268,6 +273,10 @@ def main(argv=None) -> int:
         return BAD_INPUT
     except SymgradError as error:
         print(f"symgrad: error: {one_line(str(error))}", file=sys.stderr)
+        return BAD_INPUT
+    except RecursionError:
+        print("symgrad: error: the expressions are nested too deeply for the algebraic engine; "
+              "use --engine structural", file=sys.stderr)
         return BAD_INPUT
     except TimeLimit as error:
         print(f"symgrad: error: {error} (--timeout {args.timeout:g}); a larger network may need "

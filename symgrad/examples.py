@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import sympy as sp
 
 from . import description
 from .constraints import Constant, Constraint
 from .data import check_samples
 from .errors import SymgradError
 from .graph import Network
-from .schema import Invalid, Problems, Table, array, choice, name, positive_int, text
+from .limits import MAX_STEPS, MAX_TRACE_STEPS
+from .schema import Invalid, Problems, Table, array, choice, name, positive_int, show, text
 from .values import to_expr
 
 BUILT_IN = ("toy", "softmax_ce", "softmax_ce_hidden", "relu", "sigma_mlp", "conv_filters", "perceptron")
@@ -68,6 +68,7 @@ class Example:
     scenarios: tuple[Scenario, ...]
     analyses: tuple = field(default=())
     path: Path | None = None
+    symbols: dict = field(default_factory=dict)   # names with assumptions, for values given later
 
     @property
     def init(self) -> Constraint:
@@ -119,13 +120,13 @@ def load(path) -> Example:
     problems = Problems(str(path))
     top = Table(found.document, "", problems, None)
     about = top.table("example", ("summary", "seed", "question"))
-    get = (lambda key: about.get(key, text, "")) if about else (lambda key: "")
+    get = (lambda key: about.get(key, text, "") or "") if about else (lambda key: "")
     scenarios = _scenarios(top, found, problems)
     analyses = [_analysis(t, found.network, problems) for t in top.tables("analyses", None) or []]
     problems.check()
     net = found.network
     return Example(net.name, get("summary") or net.description or net.name, lambda: net, get("seed"),
-                   get("question"), tuple(scenarios), tuple(analyses), path)
+                   get("question"), tuple(scenarios), tuple(analyses), path, found.symbols)
 
 
 def _scenarios(top: Table, found, problems: Problems) -> list[Scenario]:
@@ -137,7 +138,6 @@ def _scenarios(top: Table, found, problems: Problems) -> list[Scenario]:
 
 
 def _scenario(table: Table, found, problems: Problems) -> Scenario | None:
-    symbols = {**found.symbols, **description.read_symbols(table.table("symbols", None), problems)}
     other = table.get("network", _relative_path(found.path), None)
     net = found.network
     if other is not None:
@@ -146,20 +146,30 @@ def _scenario(table: Table, found, problems: Problems) -> Scenario | None:
         except SymgradError as error:
             problems.add(table.path("network"), str(error).splitlines()[0])
             return None
+    symbols = {**found.symbols, **description.read_symbols(table, "symbols", net, problems)}
     init = description.read_init(table, "init", net, symbols, problems) or found.init or Constant("a")
     samples = description.read_samples(table, "data", net, symbols, problems)
-    conventions = table.get("conventions", array(lambda v: to_expr(v), 1), ())
+    conventions = table.get("conventions", array(to_expr, 1), ())
     return Scenario(
         title=table.get("title", text, "") or init.describe().capitalize(), init=init,
         data=(lambda _net, s=samples: s) if samples else None, conventions=tuple(conventions or ()),
         network=(lambda n=net: n) if other is not None else None,
-        unroll=table.get("unroll", positive_int, 0) or 0, remark=table.get("remark", text, "") or "")
+        unroll=table.get("unroll", at_most(MAX_STEPS), 0) or 0, remark=table.get("remark", text, "") or "")
+
+
+def at_most(limit: int) -> Callable:
+    """A check for a count from 1 to ``limit``."""
+    def check(value) -> int:
+        if positive_int(value) > limit:
+            raise Invalid(f"expected at most {limit:,}, got {value:,}")
+        return value
+    return check
 
 
 def _relative_path(base: Path | None) -> Callable:
     def check(value) -> Path:
-        if not isinstance(value, str) or not value.endswith((".toml", ".json")):
-            raise Invalid(f"expected a description file name such as \"other.toml\", got {value!r}")
+        if not isinstance(value, str) or not value.lower().endswith((".toml", ".json")):
+            raise Invalid(f"expected a description file name such as \"other.toml\", got {show(value)}")
         return (base.parent if base else Path.cwd()) / value
     return check
 
@@ -171,27 +181,40 @@ def _analysis(table: Table, net: Network, problems: Problems):
     Table(table.data, table.where, problems, ("kind",) + ANALYSIS_KEYS[kind])
     if kind == "quotient":
         return Quotient()
-    if kind in ("trace", "learning_rate"):
-        steps = table.get("steps", positive_int, 30 if kind == "trace" else 3)
-        return Trace(steps) if kind == "trace" else LearningRate(steps)
-    units = table.get("units", array(lambda u: _node_name(net, u), 2))
+    if kind == "trace":
+        return Trace(table.get("steps", at_most(MAX_TRACE_STEPS), 30) or 30)
+    if kind == "learning_rate":
+        return LearningRate(table.get("steps", at_most(MAX_STEPS), 3) or 3)
+    units = table.get("units", lambda u: _unit_pair(net, u))
     point = table.get("point", lambda p: _point(net, p))
     lrs = table.get("lrs", array(to_expr, 1))
-    data = table.get("data", lambda d: check_samples(net, array(lambda s: s, 1)(d)), ())
+    data = table.get("data", lambda d: check_samples(net, array(_sample_table, 1)(d)), ())
     return Linearise(tuple(units or ()), point or {}, tuple(lrs or ()), tuple(data or ()))
 
 
-def _node_name(net: Network, value) -> str:
-    if sp.Symbol(name(value)) not in net.node_index:
-        raise Invalid(f"{net.name!r} has no unit {value!r}")
+def _unit_pair(net: Network, value) -> tuple[str, str]:
+    from .linearise import unit_swap
+
+    units = array(name, 2)(value)
+    if len(units) != 2:
+        raise Invalid(f"expected two units, got {len(units)}")
+    unit_swap(net, *units)   # raises unless the two units can be swapped
+    return tuple(units)
+
+
+def _sample_table(value) -> dict:
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a table of input and target values, got {show(value)}")
     return value
 
 
 def _point(net: Network, point) -> dict:
     if not isinstance(point, dict):
-        raise Invalid("expected a table of parameter values")
+        raise Invalid(f"expected a table of parameter values, got {show(point)}")
     for key in point:
         net.index_of(key)
+    if missing := [str(p) for p in net.parameters if str(p) not in point]:
+        raise Invalid(f"gives no value to {missing[0]} (the point needs every parameter)")
     return {key: to_expr(v) for key, v in point.items()}
 
 
@@ -210,7 +233,7 @@ def example(ref: str) -> Example:
     """The built-in example called ``ref``, or the example in the file ``ref``."""
     if ref in BUILT_IN:
         return registry()[ref]
-    if ref.endswith((".toml", ".json")) or "/" in ref:
+    if ref.lower().endswith((".toml", ".json")) or "/" in ref:
         return load(ref)
     raise SymgradError(f"unknown example {ref!r}: choose one of {', '.join(BUILT_IN)}, or give a .toml file")
 

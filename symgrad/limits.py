@@ -22,8 +22,12 @@ from contextlib import contextmanager
 from .errors import SymgradError, TimeLimit
 
 ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
+ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
 MAX_EDGES = 5_000_000     # networks symgrad builds at all (about 15 s to build, for the structural engine)
 MAX_NODES = 200_000
+MAX_SAMPLES = 1_000       # samples in the data
+MAX_STEPS = 10            # unrolled symbolic steps (expressions grow fast with the steps)
+MAX_TRACE_STEPS = 10_000  # numeric training steps
 
 
 def work_size(net) -> int:
@@ -31,14 +35,28 @@ def work_size(net) -> int:
     return (net.edge_count + len(net.neurons)) * len(net.samples)
 
 
+def depth(net) -> int:
+    """The number of neurons on the longest path from an input to the objective."""
+    longest = [0] * len(net.nodes)
+    for j, node in enumerate(net.nodes):
+        before = [longest[net.edge_source[e]] for e in net.in_edges[j]] + [longest[a] for a in node.args]
+        longest[j] = max(before, default=0) + (node.kind == "neuron")
+    return longest[net.objective]
+
+
 def check_size(net, limit: int | None = None) -> None:
-    """Refuse a network too large for exact expressions (``limit`` None: the default)."""
+    """Refuse a network too large or too deep for exact expressions (``limit``
+    None: the default size limit; it scales the depth limit too)."""
     limit = ALGEBRAIC_LIMIT if limit is None else limit
     size = work_size(net)
+    hint = "use the structural engine (--engine structural), or raise the limit (--max-size)"
     if size > limit:
         raise SymgradError(f"{net.name!r} is too large for the algebraic engine (size {size:,} > limit {limit:,}: "
-                           "edges and neurons times samples); use the structural engine (--engine structural), "
-                           "or raise the limit (--max-size)")
+                           f"edges and neurons times samples); {hint}")
+    deepest = depth(net)
+    if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
+        raise SymgradError(f"{net.name!r} is too deep for the algebraic engine ({deepest} layers of neurons; "
+                           f"expressions nest once per layer); {hint}")
 
 
 def check_buildable(nodes: int, edges: int) -> None:

@@ -14,6 +14,7 @@ symgrad.errors.SymgradError: invalid name '\\\\input': use letters, digits and u
 """
 from __future__ import annotations
 
+import keyword
 import re
 from functools import lru_cache
 
@@ -24,20 +25,34 @@ from .errors import SymgradError
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-@lru_cache(maxsize=4096)
 def check_name(name: str) -> str:
     """Return ``name`` if it is a safe symbol name, else raise SymgradError."""
     if not isinstance(name, str) or not NAME.match(name) or name.endswith("_") or "__" in name:
         raise SymgradError(
             f"invalid name {_shown(name)}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
         )
-    try:
-        back = sp.sympify(name)
-    except (sp.SympifyError, SyntaxError, TypeError):
-        back = None
-    if back != sp.Symbol(name):
-        raise SymgradError(f"invalid name {_shown(name)}: SymPy reads it as {back!r}, not as a symbol; choose another name")
+    if name in _taken():
+        raise SymgradError(f"invalid name {_shown(name)}: SymPy reads it as {_read_back(name)}, not as a symbol; "
+                           "choose another name")
     return name
+
+
+@lru_cache(maxsize=1)
+def _taken() -> frozenset[str]:
+    """The names ``sympy.sympify`` does not read as a plain symbol: Python's
+    keywords and constants, and what ``from sympy import *`` defines other
+    than symbols (``E``, ``I``, ``beta``, ``atan2``, ...)."""
+    namespace: dict = {}
+    exec("from sympy import *", namespace)   # noqa: S102 (a fixed import, no user input)
+    defined = {n for n, v in namespace.items() if not isinstance(v, sp.Symbol)}
+    return frozenset(defined | set(keyword.kwlist) | {"True", "False", "None"})
+
+
+def _read_back(name: str) -> str:
+    try:
+        return repr(sp.sympify(name))
+    except (sp.SympifyError, SyntaxError, TypeError):
+        return "something else"
 
 
 def _shown(name) -> str:

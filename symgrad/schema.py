@@ -144,12 +144,6 @@ def positive_int(value) -> int:
     return value
 
 
-def natural(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise Invalid(f"expected a non-negative integer, got {show(value)}")
-    return value
-
-
 def boolean(value) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"expected true or false, got {show(value)}")

@@ -29,7 +29,7 @@ from .errors import SymgradError
 from .names import check_name
 
 MAX_LENGTH = 200  # characters of an expression
-MAX_POWER = 64    # largest integer exponent
+MAX_POWER = 16    # largest integer exponent, also after powers of powers
 MAX_BITS = 4096   # largest numerator or denominator
 
 _BINARY = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
@@ -71,6 +71,11 @@ def _parse(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     value = _build(tree.body, text, symbols)
     if value.has(sp.zoo, sp.oo, sp.nan, -sp.oo):
         raise SymgradError(f"{_shorten(text)!r} is undefined (a division by zero)")
+    for power in value.atoms(sp.Pow):
+        if power.exp.is_Rational and abs(power.exp) > MAX_POWER:
+            raise SymgradError(f"{_shorten(text)!r}: exponents must be integers from -{MAX_POWER} to {MAX_POWER}")
+    for number in value.atoms(sp.Rational):
+        _bounded(number, text)
     return value
 
 

@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad import cli
 from symgrad.description import describe, load
+from symgrad.names import _taken, check_name
 
 BAD = sorted((Path(__file__).parent / "bad_networks").glob("*.toml"))
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -113,6 +116,48 @@ def test_data_init_and_symbols_reach_the_proof():
     assert sg.prove(found.network, found.init).stationary is True   # positive inputs, negative weights: dead
 
 
+def test_json_descriptions_refuse_duplicate_keys_as_toml_does(tmp_path, capsys):
+    doc = tmp_path / "net.json"
+    doc.write_text('{"inputs": 2, "inputs": 3, "layers": [{"units": 1}]}')
+    status, _, lines = run(capsys, "derive", doc)
+    assert status == 2 and lines == [f'symgrad: error: {doc}: invalid JSON: the key "inputs" appears twice in one object']
+
+
+def test_a_scenario_on_another_network_is_proved_on_that_network_by_every_command(tmp_path, capsys):
+    (tmp_path / "other.toml").write_text("inputs = 3\n[[layers]]\nunits = 3\n[[layers]]\nunits = 1\n")
+    main = tmp_path / "main.toml"
+    main.write_text('inputs = 2\n[[layers]]\nunits = 2\n[[layers]]\nunits = 1\n[[scenarios]]\nnetwork = "other.toml"\n'
+                    'init = { kind = "tied", groups = [["w1", "w2"], ["w4", "w5"], ["w7", "w8"], ["w10", "w11"]] }\n'
+                    '[[scenarios.data]]\nx3 = 1\n')
+    status, out, _ = run(capsys, "prove", main, "--json")
+    assert status == 0
+    proof = json.loads(out)
+    assert proof["samples"] == 1 and sum(map(len, proof["invariant"])) == 12   # other.toml: 9 + 3 weights
+    assert [c for c in proof["invariant"] if len(c) > 1] == [["w1", "w2"], ["w4", "w5"], ["w7", "w8"], ["w10", "w11"]]
+    assert run(capsys, "report", main, "-o", tmp_path / "r.tex")[0] == 0
+
+
+def test_the_init_option_keeps_the_scenario_data_and_the_file_symbols(capsys):
+    first = json.loads(run(capsys, "prove", EXAMPLES / "perceptron.toml", "--json")[1])
+    again = json.loads(run(capsys, "prove", EXAMPLES / "perceptron.toml", "--init", "zero", "--json")[1])
+    assert first["samples"] == again["samples"] == 3
+    dead = json.loads(run(capsys, "prove", EXAMPLES / "relu.toml", "--json")[1])
+    assert dead["stationary"] is True                                # zero init: nothing moves
+
+
+def test_conv_size_counts_channels_and_positions():
+    doc = {"inputs": 1000, "layers": [{"type": "conv1d", "filters": 150, "size": 1},
+                                      {"type": "conv1d", "filters": 1, "size": 1000}]}
+    net = describe(doc).network
+    assert len(net.neurons) == 150 * 1000 + 1 and net.edge_count == 150 * 1000 + 150 * 1000
+    assert net.weight_count == 150 + 150 * 1000
+
+
+def test_user_layer_names_reach_the_network():
+    doc = {"inputs": 2, "layers": [{"name": "hidden", "units": 2}, {"units": 1}]}
+    assert [layer.name for layer in describe(doc).network.layers][:3] == ["inputs", "hidden", "layer 2"]
+
+
 def test_every_problem_of_a_file_is_listed(tmp_path, capsys):
     bad = tmp_path / "many.toml"
     bad.write_text('inputs = 0\nobjective = "hinge"\n[[layers]]\nunits = -1\nactivation = "nope"\n')
@@ -126,3 +171,13 @@ def test_every_problem_of_a_file_is_listed(tmp_path, capsys):
         (f"symgrad: error: {bad}: objective: expected one of output, squared_error, cross_entropy, perceptron, "
          'got "hinge"'),
     ]
+
+
+@settings(max_examples=500)
+@given(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,5}", fullmatch=True) | st.sampled_from(sorted(_taken())[:300]))
+def test_an_accepted_name_reads_back_through_sympify_as_that_symbol(candidate):
+    try:
+        check_name(candidate)
+    except sg.SymgradError:
+        return
+    assert sp.sympify(candidate) == sp.Symbol(candidate)

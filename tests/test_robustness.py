@@ -2,6 +2,7 @@
 
 Reports with TeX commands in their names, a report killed midway, the size
 and time limits, and progress on a terminal."""
+import json
 import os
 import shutil
 import signal
@@ -164,3 +165,21 @@ def test_a_new_report_gets_the_usual_permissions_and_a_replaced_one_keeps_its_ow
         assert (tmp_path / "old.tex").stat().st_mode & 0o777 == 0o600 and (tmp_path / "old.tex").read_text() == "z"
     finally:
         os.umask(umask)
+
+
+def test_a_deep_network_is_refused_by_the_algebraic_engine_and_proved_by_the_structural_one(tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("inputs = 1\n" + '[[layers]]\nunits = 2\nactivation = "tanh"\n' * 300 + "[[layers]]\nunits = 1\n")
+    out = symgrad("prove", deep)
+    assert out.returncode == 2 and "is too deep for the algebraic engine (301 layers of neurons" in out.stderr
+    out = symgrad("prove", deep, "--engine", "structural", "--json")
+    assert out.returncode == 0 and len(json.loads(out.stdout)["invariant"]) == 301   # one class per layer
+
+
+def test_a_long_chain_of_from_references_is_ordered_without_recursion(tmp_path):
+    chain = tmp_path / "chain.toml"
+    layers = [f'[[layers]]\nname = "l{i}"\nunits = 1\nfrom = "{f"l{i + 1}" if i < 1999 else "inputs"}"\n'
+              for i in range(2000)]
+    chain.write_text("inputs = 1\n" + "".join(layers))
+    out = symgrad("prove", chain, "--engine", "structural", "--json")
+    assert out.returncode == 0, out.stderr

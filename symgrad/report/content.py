@@ -277,9 +277,9 @@ def _summary(section, proof) -> TeX:
 
 # -- whole reports ----------------------------------------------------------------------
 def example_context(example) -> dict:
+    """Everything the report of an example (built-in or from a file) shows."""
     from .analyses import analysis
 
-    """Everything the report of a built-in example shows."""
     net = example.build()
     d = derive(net)
     scenarios = []
