@@ -70,13 +70,15 @@ def test_killing_a_report_midway_leaves_the_earlier_report_unchanged(how, fracti
     report = tmp_path / "sigma_mlp.pdf"
     earlier = b"%PDF-1.5 the earlier report\n"
     report.write_bytes(earlier)
-    run = subprocess.Popen([sys.executable, "-m", "symgrad", "report", "sigma_mlp", "-o", report], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(after)
-    if run.poll() is not None:
-        pytest.skip(f"the report finished within {after} s: nothing to interrupt")
-    run.send_signal(how)
-    out, err = run.communicate(timeout=60)
+    with subprocess.Popen([sys.executable, "-m", "symgrad", "report", "sigma_mlp", "-o", report], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        time.sleep(after)
+        finished = run.poll() is not None
+        if not finished:
+            run.send_signal(how)
+        _, err = run.communicate(timeout=60)
+    if finished:
+        pytest.skip(f"the report finished within {after:.1f} s: nothing to interrupt")
     written = report.read_bytes()
     if written != earlier:   # the signal came after the new report was in place: it must be whole
         assert written.startswith(b"%PDF") and written.rstrip().endswith(b"%%EOF"), written[:100]
