@@ -24,14 +24,26 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy.core.facts import InconsistentAssumptions
 
-from .activations import IDENTITY, activation as parse_activation
+from .activations import IDENTITY
+from .activations import activation as parse_activation
 from .errors import SymgradError
 from .graph import Network, NetworkBuilder
 from .layers import OBJECTIVES, attach_objective, conv1d, dense, output_names
 from .limits import check_buildable
 from .names import numbered
-from .schema import (Invalid, Problems, Table, array, boolean, choice, name, names_or_prefix, positive_int, show,
-                     text)
+from .schema import (
+    Invalid,
+    Problems,
+    Table,
+    array,
+    boolean,
+    choice,
+    name,
+    names_or_prefix,
+    positive_int,
+    show,
+    text,
+)
 
 LAYER_KEYS = {
     "dense": ("type", "name", "from", "units", "activation", "bias", "names"),

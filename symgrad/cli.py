@@ -143,7 +143,7 @@ def resolve_question(args):
     example's first scenario (its network, init and data), with the command
     line's --init, --bias-init, --samples and --classes in their place."""
     from . import constraints
-    from .description import _with_symbols
+    from .description import with_symbols
 
     example = resolve_example(args)
     scenario = example.scenarios[0] if example else None
@@ -154,9 +154,9 @@ def resolve_question(args):
     symbols = example.symbols if example else {}
     init = scenario.init if scenario else constraints.Constant("a")
     if args.init is not None:
-        init = _with_symbols(constraints.parse(args.init), symbols, net)
+        init = with_symbols(constraints.parse(args.init), symbols, net)
     if args.bias_init is not None:
-        init = dataclasses.replace(init, biases=_with_symbols(constraints.parse(args.bias_init), symbols, net))
+        init = dataclasses.replace(init, biases=with_symbols(constraints.parse(args.bias_init), symbols, net))
     return net, init, data
 
 
@@ -205,12 +205,10 @@ def show_progress(message: str) -> None:
 
 
 def cmd_report(args) -> str:
-    from .limits import check_size
+    from .limits import MAX_STEPS, check_size
     from .progress import note
     from .report import write_report
     from .report.content import example_context, network_context
-
-    from .limits import MAX_STEPS
 
     if not 0 <= args.steps <= MAX_STEPS:
         raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "

@@ -247,7 +247,7 @@ TAKES = {"constant": ("value",), "zero": (), "distinct": (), "tied": ("groups",)
 def _init_at(table: Table, key: str, net: Network, symbols: Mapping, problems: Problems, nested: bool = False):
     value = table.data[key]
     if isinstance(value, str):
-        return table.check(key, value, lambda v: _with_symbols(constraints.parse(v), symbols, net))
+        return table.check(key, value, lambda v: with_symbols(constraints.parse(v), symbols, net))
     if not isinstance(value, Mapping):
         problems.add(table.path(key), f"expected a string such as \"constant:a\" or a table with kind = ..., "
                                       f"got {show(value)}")
@@ -274,7 +274,7 @@ def _init_at(table: Table, key: str, net: Network, symbols: Mapping, problems: P
     return replace(made, biases=biases)
 
 
-def _with_symbols(init: constraints.Constraint, symbols: Mapping, net: Network) -> constraints.Constraint:
+def with_symbols(init: constraints.Constraint, symbols: Mapping, net: Network) -> constraints.Constraint:
     """``init`` with its values read through ``symbols`` (so ``a`` keeps its
     assumptions), refusing values that name the network's own symbols."""
     if isinstance(init, constraints.Constant):
@@ -282,5 +282,5 @@ def _with_symbols(init: constraints.Constraint, symbols: Mapping, net: Network) 
     if isinstance(init, constraints.PerLayer):
         init = replace(init, layer_values=tuple(read_value(v, symbols, net) for v in init.layer_values))
     if init.biases is not None:
-        init = replace(init, biases=_with_symbols(init.biases, symbols, net))
+        init = replace(init, biases=with_symbols(init.biases, symbols, net))
     return init

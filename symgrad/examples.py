@@ -25,14 +25,23 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-
 from . import description
 from .constraints import Constant, Constraint
 from .data import check_samples
 from .errors import SymgradError
 from .graph import Network
 from .limits import MAX_STEPS, MAX_TRACE_STEPS
-from .schema import Invalid, Problems, Table, array, choice, name, positive_int, show, text
+from .schema import (
+    Invalid,
+    Problems,
+    Table,
+    array,
+    at_most,
+    choice,
+    name,
+    show,
+    text,
+)
 from .values import to_expr
 
 BUILT_IN = ("toy", "softmax_ce", "softmax_ce_hidden", "relu", "sigma_mlp", "conv_filters", "perceptron")
@@ -155,15 +164,6 @@ def _scenario(table: Table, found, problems: Problems) -> Scenario | None:
         data=(lambda _net, s=samples: s) if samples else None, conventions=tuple(conventions or ()),
         network=(lambda n=net: n) if other is not None else None,
         unroll=table.get("unroll", at_most(MAX_STEPS), 0) or 0, remark=table.get("remark", text, "") or "")
-
-
-def at_most(limit: int) -> Callable:
-    """A check for a count from 1 to ``limit``."""
-    def check(value) -> int:
-        if positive_int(value) > limit:
-            raise Invalid(f"expected at most {limit:,}, got {value:,}")
-        return value
-    return check
 
 
 def _relative_path(base: Path | None) -> Callable:

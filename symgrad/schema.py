@@ -144,6 +144,19 @@ def positive_int(value) -> int:
     return value
 
 
+def at_most(limit: int) -> Callable:
+    """A check for a count from 1 to ``limit``.
+
+    >>> at_most(10)(3)
+    3
+    """
+    def check(value) -> int:
+        if positive_int(value) > limit:
+            raise Invalid(f"expected at most {limit:,}, got {value:,}")
+        return value
+    return check
+
+
 def boolean(value) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"expected true or false, got {show(value)}")
