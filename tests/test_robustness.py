@@ -55,15 +55,18 @@ def test_tex_commands_as_symbol_names_are_refused(name, tmp_path):
 
 @pytest.fixture(scope="module")
 def report_seconds(tmp_path_factory):
-    """How long sigma_mlp's report takes on this machine (TeX comes last)."""
-    started = time.monotonic()
-    out = symgrad("report", "sigma_mlp", "-o", tmp_path_factory.mktemp("timing") / "sigma_mlp.pdf")
-    assert out.returncode == 0, out.stderr
-    return time.monotonic() - started
+    """How long sigma_mlp's report takes on this machine, warm (TeX comes last)."""
+    timings = []
+    for _ in range(2):   # the first run also warms caches (bytecode, TeX fonts)
+        started = time.monotonic()
+        out = symgrad("report", "sigma_mlp", "-o", tmp_path_factory.mktemp("timing") / "sigma_mlp.pdf")
+        assert out.returncode == 0, out.stderr
+        timings.append(time.monotonic() - started)
+    return min(timings)
 
 
 @pytest.mark.parametrize("how, fraction", [(signal.SIGTERM, 0.05), (signal.SIGTERM, 0.3), (signal.SIGINT, 0.5),
-                                           (signal.SIGKILL, 0.7), (signal.SIGTERM, 0.85), (signal.SIGKILL, 0.95)])
+                                           (signal.SIGKILL, 0.7), (signal.SIGTERM, 0.85), (signal.SIGKILL, 0.92)])
 def test_killing_a_report_midway_leaves_the_earlier_report_unchanged(how, fraction, report_seconds, tmp_path):
     """The signal lands at ``fraction`` of a full run: while deriving, proving, or compiling."""
     after = fraction * report_seconds
