@@ -222,6 +222,10 @@ def read_objective(top: Table, layers: list[LayerPlan], problems: Problems) -> t
                            ("targets", ("squared_error", "cross_entropy", "perceptron"))):
             if key in table and kind and kind not in needs:
                 problems.add(f"objective.{key}", f"the {kind} objective has no {key}")
+        if kind == "perceptron" and isinstance(names["targets"], list):
+            if len(names["targets"]) != 1:
+                problems.add("objective.targets", f"a perceptron has one target, got {len(names['targets'])} names")
+            names["targets"] = names["targets"][0]
     else:
         kind = top.get("objective", choice(*OBJECTIVES), "output")
     softmax = next((p for p in layers if p.type == "softmax"), None)
@@ -360,12 +364,7 @@ def check_names(plan: NetworkPlan, problems: Problems) -> None:
         where["probabilities"] = f"{softmax.where}.names"
     for key in ("probabilities", "targets"):
         given = plan.names.get(key)
-        if isinstance(given, list) and key == "targets" and plan.objective == "perceptron":
-            if len(given) != 1:
-                problems.add(where[key], f"a perceptron has one target, got {len(given)} names")
-            else:
-                plan.names[key] = given[0]
-        elif isinstance(given, list) and len(given) != outputs:
+        if isinstance(given, list) and len(given) != outputs:
             problems.add(where[key], f"{len(given)} names given for {outputs} {key}")
     if plan.objective == "output" and outputs == 1 and "objective" in plan.names:
         problems.add("objective.name", "with one output the objective is the output itself: name it with the "

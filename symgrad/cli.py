@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 from contextlib import nullcontext
@@ -34,10 +35,10 @@ EPILOG = """examples:
   symgrad prove --mlp 200,200,1 --engine structural --timeout 60
 
 exit status: 0 done, 1 LaTeX failed, 2 bad input, 3 no TeX (wrote the .tex),
-4 time limit reached, 130 interrupted
+4 time limit reached, 130 interrupted, 141 output pipe closed
 """
 
-TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, INTERRUPTED = 1, 2, 3, 4, 130
+TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, INTERRUPTED, PIPE_CLOSED = 1, 2, 3, 4, 130, 141
 
 
 class Parser(argparse.ArgumentParser):
@@ -291,6 +292,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("symgrad: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:   # the reader went away (symgrad ... | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return PIPE_CLOSED
 
 
 if __name__ == "__main__":

@@ -188,3 +188,14 @@ def test_a_long_chain_of_from_references_is_ordered_without_recursion(tmp_path):
     chain.write_text("inputs = 1\n" + "".join(layers))
     out = symgrad("prove", chain, "--engine", "structural", "--json")
     assert out.returncode == 0, out.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``symgrad derive ... | head -1``: the pipe closes while symgrad writes."""
+    with subprocess.Popen([sys.executable, "-m", "symgrad", "derive", "--mlp", "30,30,1"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        run.stdout.readline()
+        run.stdout.close()
+        err = run.stderr.read().decode()
+        run.wait(timeout=60)
+    assert run.returncode == 141 and err == ""
