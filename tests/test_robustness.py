@@ -191,8 +191,8 @@ def test_a_long_chain_of_from_references_is_ordered_without_recursion(tmp_path):
 
 
 def test_a_reader_that_stops_early_gets_no_traceback():
-    """``symgrad derive ... | head -1``: the pipe closes while symgrad writes."""
-    with subprocess.Popen([sys.executable, "-m", "symgrad", "derive", "--mlp", "30,30,1"], cwd=ROOT,
+    """``symgrad derive ... | head -1``: the pipe closes while symgrad writes (far more than a pipe holds)."""
+    with subprocess.Popen([sys.executable, "-m", "symgrad", "derive", "--mlp", "80,80,1"], cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
         run.stdout.readline()
         run.stdout.close()
