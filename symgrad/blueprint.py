@@ -28,7 +28,14 @@ from .activations import IDENTITY
 from .activations import activation as parse_activation
 from .errors import SymgradError
 from .graph import Network, NetworkBuilder
-from .layers import OBJECTIVES, attach_objective, conv1d, dense, output_names
+from .layers import (
+    OBJECTIVES,
+    attach_objective,
+    conv1d,
+    dense,
+    output_names,
+    rename_parameters,
+)
 from .limits import check_buildable
 from .names import numbered
 from .schema import (
@@ -386,13 +393,12 @@ def build_network(plan: NetworkPlan, problems: Problems) -> Network | None:
     except SymgradError as error:
         problems.add("objective", str(error))
         return None
-    for key, current in (("weights", b.weight_names), ("biases", b.bias_names)):
-        given = plan.renames.get(key)
-        if isinstance(given, list) and len(given) != len(current):
-            problems.add(f"parameters.{key}", f"{len(given)} names given for {len(current)} {key}")
+    for key, given in plan.renames.items():
+        try:
+            rename_parameters(b, {key: given})
+        except SymgradError as error:
+            problems.add(f"parameters.{key}", str(error))
             return None
-        if given is not None:
-            current[:] = given if isinstance(given, list) else numbered(given, len(current))
     try:
         b.share(plan.shared)
     except SymgradError as error:

@@ -209,12 +209,11 @@ def _sample_table(value) -> dict:
 
 
 def _point(net: Network, point) -> dict:
+    from .linearise import point_values
+
     if not isinstance(point, dict):
         raise Invalid(f"expected a table of parameter values, got {show(point)}")
-    for key in point:
-        net.index_of(key)
-    if missing := [str(p) for p in net.parameters if str(p) not in point]:
-        raise Invalid(f"gives no value to {missing[0]} (the point needs every parameter)")
+    point_values(net, point)   # raises unless every parameter has a number
     return {key: to_expr(v) for key, v in point.items()}
 
 

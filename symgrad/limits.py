@@ -20,6 +20,7 @@ import threading
 from contextlib import contextmanager
 
 from .errors import SymgradError, TimeLimit
+from .graph import NEURON
 
 ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
@@ -40,7 +41,7 @@ def depth(net) -> int:
     longest = [0] * len(net.nodes)
     for j, node in enumerate(net.nodes):
         before = [longest[net.edge_source[e]] for e in net.in_edges[j]] + [longest[a] for a in node.args]
-        longest[j] = max(before, default=0) + (node.kind == "neuron")
+        longest[j] = max(before, default=0) + (node.kind == NEURON)
     return longest[net.objective]
 
 

@@ -210,7 +210,7 @@ def linearise(net: Network, point: Mapping, swap: Swap, lr, data=None) -> Linear
         raise SymgradError(f"the swap was built for {swap.network.name!r}, not for {net.name!r}")
     if not swap.pairs:
         raise SymgradError(f"the swap {swap.units} exchanges no parameters")
-    values = _point(net, point)
+    values = point_values(net, point)
     for p, q in swap.pairs:
         if (values[p] - values[q]).is_zero is not True:
             raise SymgradError(f"the point is not tied: {net.param_name(p)} = {values[p]} but "
@@ -226,7 +226,8 @@ def linearise(net: Network, point: Mapping, swap: Swap, lr, data=None) -> Linear
     return Linearisation(net, swap, tuple(values), lr, swap.pairs, matrix, eigenvalues, radius, verdict, exact)
 
 
-def _point(net: Network, point: Mapping) -> list[sp.Expr]:
+def point_values(net: Network, point: Mapping) -> list[sp.Expr]:
+    """Every parameter's number at ``point`` (a mapping of names to values), in numbering order."""
     values: list = [None] * net.parameter_count
     for key, value in point.items():
         values[net.index_of(key)] = to_expr(value)
