@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test tex
 	SYMGRAD_REQUIRE_TEX=1 $(PY) -m pytest
 
 fuzz: $(VENV)/.installed-test
-	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider tests/test_fuzz.py
+	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py tests/fuzz_interrupts.py
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -15,6 +15,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
+from . import interrupts
 from .errors import DescriptionError, NoTeX, SymgradError, TeXError, TimeLimit
 
 EPILOG = """examples:
@@ -35,10 +36,11 @@ EPILOG = """examples:
   symgrad prove --mlp 200,200,1 --engine structural --timeout 60
 
 exit status: 0 done, 1 LaTeX failed, 2 bad input, 3 no TeX (wrote the .tex),
-4 time limit reached, 130 interrupted, 141 output pipe closed
+4 time limit reached, 5 could not write the output, 130 interrupted (Ctrl-C),
+141 output pipe closed, 143 terminated (SIGTERM)
 """
 
-TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, INTERRUPTED, PIPE_CLOSED = 1, 2, 3, 4, 130, 141
+TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, CANNOT_WRITE, PIPE_CLOSED = 1, 2, 3, 4, 5, 141
 
 
 class Parser(argparse.ArgumentParser):
@@ -218,6 +220,7 @@ def cmd_report(args) -> str:
     example = resolve_example(args)
     net, init, data = resolve_question(args)
     check_size(net, args.max_size)
+    interrupts.checkpoint("deriving")
     note(f"deriving and proving for {args.output} ...")
     if example and not custom:
         context = example_context(example)
@@ -252,19 +255,37 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
-def terminate(signum, frame):
-    """SIGTERM: stop like Ctrl-C, so temporary files are removed and no output is half-written."""
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (128 + the signal's
+    number if SIGINT or SIGTERM arrived at any time, even if the work ended)."""
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    interrupts.install()
+    try:
+        status = run_command(argv)
+        signum = interrupts.received()
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if signum is None:
+        return status
+    print("symgrad: interrupted", file=sys.stderr)
+    return interrupts.exit_status(signum)
+
+
+def run_command(argv) -> int:
+    """Parse and run one command; returns its exit status."""
     args = None
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, terminate)
     try:
         args = build_parser().parse_args(argv)
-        print(run(args))
+        interrupts.checkpoint("reading")
+        if sys.stdout is None:   # started with its standard output closed (>&-)
+            raise OSError("standard output is closed")
+        result = run(args)
+        interrupts.checkpoint()
+        print(result)
+        sys.stdout.flush()
         return 0
     except DescriptionError as error:
         for line in error.lines:
@@ -289,12 +310,24 @@ def main(argv=None) -> int:
     except TeXError as error:
         print(f"symgrad: error: {error}", file=sys.stderr)
         return TEX_FAILED
-    except KeyboardInterrupt:
-        print("symgrad: interrupted", file=sys.stderr)
-        return INTERRUPTED
     except BrokenPipeError:   # the reader went away (symgrad ... | head): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return PIPE_CLOSED
+    except OSError as error:  # a full disk, a read-only folder, a path under a file, a closed stdout
+        print(f"symgrad: error: could not write the output: {one_line(os_reason(error))}", file=sys.stderr)
+        if sys.stdout is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to flush at exit
+        return CANNOT_WRITE
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError as one short line: the reason, then the file it is about.
+
+    >>> os_reason(OSError(28, "No space left on device", "/tmp/x.pdf"))
+    'No space left on device: /tmp/x.pdf'
+    """
+    reason = error.strerror or str(error)
+    return f"{reason}: {error.filename}" if error.filename else reason
 
 
 if __name__ == "__main__":

@@ -15,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from .interrupts import checkpoint
+
 _listeners: list[Callable[[str], None]] = []
 
 
 def note(message: str) -> None:
-    """Tell the listeners (if any) what is being done now."""
+    """Tell the listeners (if any) what is being done now (a moment to honour
+    an interrupt that some library swallowed: ``symgrad.interrupts``)."""
+    checkpoint()
     for listener in _listeners:
         listener(message)
 

@@ -30,6 +30,7 @@ from .backends import SYMBOLIC
 from .backprop import gradients_over
 from .constraints import Constant, Constraint
 from .errors import SymgradError
+from .interrupts import checkpoint
 from .limits import check_size
 from .progress import note
 from .equality import is_zero
@@ -48,6 +49,7 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
     samples, see ``symgrad.data``) sums the gradient over several samples.
     The algebraic engine refuses networks beyond ``max_size`` (default
     ``symgrad.limits.ALGEBRAIC_LIMIT``; see ``symgrad.limits.work_size``)."""
+    checkpoint("proving")
     init = init if init is not None else Constant("a")
     if not isinstance(init, Constraint):
         raise SymgradError(f"{init!r} is not an initialisation (Constant, Zero, Distinct, Tied or PerLayer)")

@@ -10,7 +10,7 @@ import pytest
 
 import symgrad as sg
 from symgrad.description import describe
-from symgrad.report import render, write_report
+from symgrad.report import figures_by_file, render, write_report
 from symgrad.report.compile import compile_pdf, overfull_boxes, tex_engine
 from symgrad.report.content import example_context, network_context
 from symgrad.report.environment import env, escape
@@ -30,14 +30,14 @@ def contexts():
 @pytest.mark.parametrize("name", sg.examples.names())
 def test_committed_tex_is_up_to_date(contexts, name):
     committed = (REPORTS / f"{name}.tex").read_text(encoding="utf-8")
-    assert render(contexts[name]) == committed, f"reports/{name}.tex is stale: run `make tex-sources`"
+    assert render(contexts[name], name) == committed, f"reports/{name}.tex is stale: run `make tex-sources`"
 
 
 @needs_tex
 @pytest.mark.parametrize("name", sg.examples.names())
 def test_every_example_compiles_without_overfull_lines(contexts, name, tmp_path):
     assert HAVE_TEX, "no TeX engine: install one with scripts/install-tex.sh"
-    log = compile_pdf(render(contexts[name]), tmp_path / f"{name}.pdf", contexts[name]["assets"])
+    log = compile_pdf(render(contexts[name]), tmp_path / f"{name}.pdf", figures_by_file(contexts[name]))
     assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
     assert overfull_boxes(log) == []
 

@@ -1,7 +1,7 @@
 """Hostile input and interrupted work: nothing executed, nothing lost.
 
-Reports with TeX commands in their names, a report killed midway, the size
-and time limits, and progress on a terminal."""
+Reports with TeX commands in their names, the size and time limits, and
+progress on a terminal (interrupts: ``test_interrupts.py``)."""
 import json
 import os
 import shutil
@@ -51,43 +51,6 @@ def test_tex_commands_as_symbol_names_are_refused(name, tmp_path):
     assert out.returncode == 2 and "invalid name" in out.stderr and len(out.stderr.splitlines()) == 1
     assert not (tmp_path / "evil.pdf").exists() and not (tmp_path / "evil.tex").exists()
     assert not Path("/tmp/pwned").exists()
-
-
-@pytest.fixture(scope="module")
-def report_seconds(tmp_path_factory):
-    """How long sigma_mlp's report takes on this machine, warm (TeX comes last)."""
-    timings = []
-    for _ in range(2):   # the first run also warms caches (bytecode, TeX fonts)
-        started = time.monotonic()
-        out = symgrad("report", "sigma_mlp", "-o", tmp_path_factory.mktemp("timing") / "sigma_mlp.pdf")
-        assert out.returncode == 0, out.stderr
-        timings.append(time.monotonic() - started)
-    return min(timings)
-
-
-@pytest.mark.parametrize("how, fraction", [(signal.SIGTERM, 0.05), (signal.SIGTERM, 0.3), (signal.SIGINT, 0.5),
-                                           (signal.SIGKILL, 0.7), (signal.SIGTERM, 0.85), (signal.SIGKILL, 0.92)])
-def test_killing_a_report_midway_leaves_the_earlier_report_unchanged(how, fraction, report_seconds, tmp_path):
-    """The signal lands at ``fraction`` of a full run: while deriving, proving, or compiling."""
-    after = fraction * report_seconds
-    report = tmp_path / "sigma_mlp.pdf"
-    earlier = b"%PDF-1.5 the earlier report\n"
-    report.write_bytes(earlier)
-    with subprocess.Popen([sys.executable, "-m", "symgrad", "report", "sigma_mlp", "-o", report], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
-        time.sleep(after)
-        finished = run.poll() is not None
-        if not finished:
-            run.send_signal(how)
-        _, err = run.communicate(timeout=60)
-    if finished:
-        pytest.skip(f"the report finished within {after:.1f} s: nothing to interrupt")
-    written = report.read_bytes()
-    if written != earlier:   # the signal came after the new report was in place: it must be whole
-        assert written.startswith(b"%PDF") and written.rstrip().endswith(b"%%EOF"), written[:100]
-    if how != signal.SIGKILL:   # caught (130), or so early that Python had not started symgrad (-signal)
-        assert run.returncode == 130 and err.strip().endswith("symgrad: interrupted") or run.returncode == -how, err
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["sigma_mlp.pdf"]   # no temporary file left behind
 
 
 def test_a_finished_report_replaces_the_earlier_one_whole(tmp_path):

@@ -12,16 +12,38 @@ True
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import NoTeX, SymgradError
+from ..interrupts import checkpoint
 from .compile import compile_pdf, write_atomic
-from .environment import env
+from .environment import TeX, env
 
 
-def render(context: dict) -> str:
-    """The LaTeX source of a report."""
-    return env().get_template("report.tex.jinja").render(**context).lstrip("\n")
+def figure_files(context: dict, stem: str = "report") -> dict[str, str]:
+    """The file name of each figure (by its role, such as ``"trace"``) of the
+    report ``stem``: named after the report, never after anything in its input.
+
+    >>> figure_files({"analyses": [{"figure": "trace"}]}, "my report")
+    {'trace': 'my_report-trace.pdf'}
+    """
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".-") or "report"
+    return {a["figure"]: f"{plain}-{a['figure']}.pdf" for a in context["analyses"] if "figure" in a}
+
+
+def render(context: dict, stem: str = "report") -> str:
+    """The LaTeX source of a report that will be saved as ``stem.tex`` (its
+    figures are ``stem-ROLE.pdf`` beside it)."""
+    checkpoint("typesetting")
+    figures = {role: TeX(name) for role, name in figure_files(context, stem).items()}
+    return env().get_template("report.tex.jinja").render(**context, figures=figures).lstrip("\n")
+
+
+def figures_by_file(context: dict, stem: str = "report") -> dict[str, bytes]:
+    """The figures' contents, by the file names ``render(context, stem)`` includes."""
+    names = figure_files(context, stem)
+    return {names[role]: data for role, data in context["assets"].items()}
 
 
 def write_report(context: dict, output) -> Path:
@@ -31,20 +53,21 @@ def write_report(context: dict, output) -> Path:
     output = Path(output)
     if output.suffix not in (".tex", ".pdf"):
         raise SymgradError(f"the report must be a .tex or .pdf file, not {output.name!r}")
-    source = render(context)
     if output.suffix == ".tex":
-        write_tex(output, source, context.get("assets", {}))
+        write_tex(context, output)
         return output
     try:
-        compile_pdf(source, output, context.get("assets"))
+        compile_pdf(render(context), output, figures_by_file(context))
     except NoTeX:
-        write_tex(output.with_suffix(".tex"), source, context.get("assets", {}))
+        write_tex(context, output.with_suffix(".tex"))
         raise
     return output
 
 
-def write_tex(output: Path, source: str, assets: dict) -> None:
-    """The LaTeX source and the files it includes, each written atomically."""
-    for name, data in assets.items():
+def write_tex(context: dict, output: Path) -> None:
+    """The LaTeX source ``output`` and the figures it includes
+    (``output``'s name + ``-ROLE.pdf``, beside it), each written atomically."""
+    source = render(context, output.stem)
+    for name, data in figures_by_file(context, output.stem).items():
         write_atomic(output.parent / name, data)
     write_atomic(output, source)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import NoTeX, TeXError
 from ..examples import REGISTRY
-from . import render, write_tex
+from . import figures_by_file, render, write_tex
 from .compile import compile_pdf, tex_engine
 from .content import example_context
 
@@ -27,12 +27,11 @@ def build(directory: Path, pdf: bool, names=None) -> int:
     for name in names or REGISTRY:
         start = time.perf_counter()
         context = example_context(REGISTRY[name])
-        source = render(context)
-        write_tex(directory / f"{name}.tex", source, context["assets"])
+        write_tex(context, directory / f"{name}.tex")
         done = f"{name}.tex"
         if pdf:
             try:
-                compile_pdf(source, directory / f"{name}.pdf", context["assets"])
+                compile_pdf(render(context), directory / f"{name}.pdf", figures_by_file(context))
                 done += f", {name}.pdf"
             except (TeXError, NoTeX) as error:
                 print(f"symgrad: {name}: {error}", file=sys.stderr)

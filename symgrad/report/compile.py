@@ -15,16 +15,34 @@ import tempfile
 from pathlib import Path
 
 from ..errors import NoTeX, TeXError
+from ..interrupts import checkpoint
 
 TIMEOUT = 300
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` all at once (via a temporary file and rename)."""
+    """Write ``data`` to ``path`` all at once (via a temporary file and rename);
+    an OSError names ``path`` itself, never the temporary file."""
+    checkpoint("writing")
     path = Path(path)
+    try:
+        _replace(path, data)
+    except OSError as error:
+        raise OSError(error.errno, _reason(error, path), str(path)) from None
+
+
+def _reason(error: OSError, path: Path) -> str:
+    if path.is_dir():
+        return "it is a folder"
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        return "a folder on its path is a file"
+    return error.strerror or str(error)
+
+
+def _replace(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
             handle.write(data)
@@ -57,6 +75,7 @@ def tex_engine() -> list[str] | None:
 def compile_pdf(source: str, target: Path, assets: dict | None = None) -> str:
     """Compile LaTeX ``source`` (with ``assets``: file name -> bytes, such as
     figures) into the PDF ``target``; returns LaTeX's log."""
+    checkpoint("compiling")
     engine = tex_engine()
     if engine is None:
         raise NoTeX("no TeX engine (latexmk or pdflatex) on PATH")
