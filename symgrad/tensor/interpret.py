@@ -1,0 +1,178 @@
+"""One pass over the captured graph: forward colours, then backward (delta) colours.
+
+The interpreter is one loop over the nodes and the table ``RULES``; an op
+without a rule is an error naming the op, the module path and the source
+line.  Nodes whose inputs are all known constants (no parameter or input
+behind them) are evaluated by torch itself and coloured by value.
+"""
+
+import numpy as np
+
+from symgrad.errors import SymgradError
+
+from . import kernels as K
+from .palette import ONE, ZERO
+from .rules import RULES, T
+from . import rules_nn  # noqa: F401  (registers the network-level rules)
+
+RANDOM = {"rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal",
+          "randint", "randint_like", "randperm", "uniform_", "normal_", "multinomial",
+          "empty", "empty_like", "native_dropout", "empty_strided", "new_empty"}
+
+
+def op_name(target):
+    return str(target).replace("torch.ops.", "")
+
+
+def where(node):
+    """Module path and source line of a node, for error messages."""
+    stack = node.meta.get("nn_module_stack") or {}
+    path = list(stack.values())[-1][0] if stack else ""
+    trace = (node.meta.get("stack_trace") or "").strip().splitlines()
+    line = ""
+    for i in range(len(trace) - 1, -1, -1):
+        if trace[i].strip().startswith("File "):
+            line = trace[i].strip() + (": " + trace[i + 1].strip() if i + 1 < len(trace) else "")
+            break
+    return f"module {path or '<top>'!r}, {line or 'no source line'}"
+
+
+def _leaves(x):
+    if isinstance(x, T):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for q in x for t in _leaves(q)]
+    return []
+
+
+def _real(x):
+    if isinstance(x, T):
+        return x.v
+    if isinstance(x, (list, tuple)):
+        return type(x)(_real(q) for q in x)
+    return x
+
+
+def _wrap(pal, value, known=True):
+    import torch
+    if isinstance(value, torch.Tensor):
+        if not known:
+            return T(pal.fresh(tuple(value.shape)), None, value.is_floating_point())
+        arr = value.detach().cpu().to(torch.float64).numpy()
+        return T(pal.const(arr), value, value.is_floating_point())
+    if isinstance(value, (list, tuple)):
+        return [_wrap(pal, q, known) for q in value]
+    return value
+
+
+def combine(pal, ds, shape):
+    """Sum of the delta contributions (None when provably zero)."""
+    ds = [d for d in ds if d is not None and (d != ZERO).any()]
+    if not ds:
+        return None
+    if len(ds) == 1:
+        return ds[0]
+    n = int(np.prod(shape, dtype=np.int64))
+    tg = np.tile(np.arange(n), len(ds))
+    return K.scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), tg, n).reshape(shape)
+
+
+def run(cap, pal, param_colours, inputs):
+    """Colours of every parameter's gradient, given parameter colours (name -> array)."""
+    import torch
+    env, vjps, order = {}, {}, {}
+    nodes = list(cap.graph.nodes)
+    for i, n in enumerate(nodes):
+        order[n] = i
+    for node in nodes:
+        if node.op == "placeholder":
+            kind, key = cap.kinds[node.name]
+            if kind == "param":
+                p = cap.params[key]
+                env[node] = T(param_colours[key], None, p.is_floating_point())
+            elif kind == "input":
+                x = inputs[key]
+                env[node] = _wrap(pal, x, known=False) if isinstance(x, torch.Tensor) else x
+            else:
+                env[node] = _wrap(pal, cap.constants[key], known=key not in cap.mutated)
+        elif node.op == "get_attr":
+            env[node] = _wrap(pal, cap.constants[node.target])
+        elif node.op == "call_function":
+            env[node], vjps[node] = _call(pal, node, env, order)
+    outnode = nodes[-1]
+    deltas = {}
+    for t in _leaves([env[o] for o in cap.outputs]):
+        if t.floating:
+            deltas.setdefault(id(t), []).append(np.full(t.shape, ONE, np.int64))
+    for node in reversed(nodes):
+        vjp = vjps.get(node)
+        if vjp is None:
+            continue
+        out = env[node]
+        if isinstance(out, list):
+            ds = [combine(pal, deltas.pop(id(t), []), t.shape) if isinstance(t, T) else None for t in out]
+            if all(d is None for d in ds):
+                continue
+        else:
+            ds = combine(pal, deltas.pop(id(out), []), out.shape)
+            if ds is None:
+                continue
+        for t, d in vjp(ds):
+            if t.floating:
+                if d.shape != t.shape:
+                    raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
+                deltas.setdefault(id(t), []).append(d)
+    del outnode
+    grads = {}
+    for node in nodes:
+        if node.op == "placeholder" and cap.kinds[node.name][0] == "param":
+            t = env[node]
+            g = combine(pal, deltas.get(id(t), []), t.shape)
+            grads[cap.kinds[node.name][1]] = np.full(t.shape, ZERO, np.int64) if g is None else g
+    return grads
+
+
+def _call(pal, node, env, order):
+    import operator
+    import torch
+    args = torch.fx.node.map_arg(node.args, lambda n: env[n])
+    kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])
+    if node.target is operator.getitem:
+        return args[0][args[1]], None
+    name = op_name(node.target)
+    packet = name.split(".")[1] if name.startswith("aten.") else name
+    tensors = _leaves((args, kwargs))
+    if packet in RANDOM or (packet.endswith("dropout") and "native" in packet):
+        val = node.meta.get("val")
+        return _wrap(pal, val, known=False), None
+    if all(t.v is not None for t in tensors) and isinstance(node.target, torch._ops.OpOverload):
+        with torch.no_grad():
+            return _wrap(pal, node.target(*_real(args), **_real(kwargs))), None
+    fn = RULES.get(name)
+    if fn is None:
+        raise SymgradError(f"no lint rule for the op {name} ({where(node)}); "
+                           f"symgrad.tensor.supported_ops() lists the ops with rules")
+    if packet.endswith("_") and node.args and isinstance(node.args[0], torch.fx.Node):
+        later = [u for u in node.args[0].users if u is not node and order[u] > order[node]]
+        if later:
+            raise SymgradError(f"in-place {name} on a tensor that is read again later is not "
+                               f"supported ({where(node)})")
+    if getattr(fn, "wants_target", False):
+        kwargs = dict(kwargs, _target=node.target)
+    try:
+        out, vjp = fn(pal, *args, **kwargs)
+    except SymgradError as e:
+        raise SymgradError(f"{name}: {e} ({where(node)})") from None
+    val = node.meta.get("val")
+    return _as_values(out, val, name, node), vjp
+
+
+def _as_values(out, val, name, node):
+    if isinstance(out, list):
+        vals = val if isinstance(val, (list, tuple)) else [None] * len(out)
+        return [_as_values(o, v, name, node) for o, v in zip(out, vals)]
+    floating = True if val is None else bool(val.is_floating_point())
+    if val is not None and tuple(out.shape) != tuple(val.shape):
+        raise SymgradError(f"internal: rule for {name} gave shape {out.shape}, torch says "
+                           f"{tuple(val.shape)} ({where(node)})")
+    return T(np.ascontiguousarray(out, dtype=np.int64), None, floating)

@@ -1,0 +1,216 @@
+"""Colour kernels: the vectorised building blocks every rule is written in.
+
+Each kernel maps colour arrays (int64, shaped like tensors) to colour
+arrays, for values and deltas alike, and folds in the zero facts that
+are exact in floating point as well as in algebra: ``0 * x = 0`` (x
+finite), ``x + 0 = x``, a sum of zeros is zero, ``f(0) = 0`` for the
+activations with that property, ``relu'(0) = 0``.  Sums, dot products
+and row statistics are multisets: sorted rows interned by the palette.
+"""
+
+import numpy as np
+
+from .palette import ONE, ZERO
+
+_CHUNK = 1 << 21
+
+
+def size(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
+    """Colour of the multiset of ``values`` gathered at each of ``n`` targets.
+
+    ``drop_zero`` (sums): zero members are left out, no member gives ZERO,
+    one member is itself.  Otherwise (max, row statistics) every member
+    counts and ``single`` says whether one member is itself.
+    """
+    values = np.asarray(values, np.int64).ravel()
+    targets = np.asarray(targets, np.int64).ravel()
+    keep = targets >= 0
+    if drop_zero:
+        keep &= values != ZERO
+    values, targets = values[keep], targets[keep]
+    out = np.full(n, ZERO, np.int64)
+    if len(values) == 0:
+        return out
+    order = np.lexsort((values, targets))
+    values, targets = values[order], targets[order]
+    counts = np.bincount(targets, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for c in np.unique(counts[counts > 0]):
+        t = np.flatnonzero(counts == c)
+        if c == 1 and single:
+            out[t] = values[starts[t]]
+            continue
+        step = max(1, _CHUNK // int(c))
+        for i in range(0, len(t), step):
+            tt = t[i:i + step]
+            rows = values[starts[tt][:, None] + np.arange(c)[None, :]]
+            out[tt] = pal.intern(tag, rows)
+    return out
+
+
+def scatter_sum(pal, values, targets, n):
+    """Sum the delta contributions ``values`` into ``n`` slots (targets < 0 dropped)."""
+    return reduce_groups(pal, "sum", values, targets, n, drop_zero=True)
+
+
+def unbroadcast(pal, d, shape):
+    """Adjoint of broadcasting ``shape`` up to ``d.shape``: sums over the copies."""
+    shape = tuple(shape)
+    if d.shape == shape:
+        return d
+    src = np.broadcast_to(np.arange(size(shape)).reshape(shape), d.shape)
+    return scatter_sum(pal, d, src, size(shape)).reshape(shape)
+
+
+def gather(x, src, fill=ZERO):
+    """``out.flat[i] = x.flat[src.flat[i]]``; ``src < 0`` gives the colour ``fill``."""
+    flat = x.ravel()
+    safe = np.where(src >= 0, src, 0)
+    return np.where(src >= 0, flat[safe] if flat.size else fill, fill).astype(np.int64)
+
+
+def gather_back(pal, d, src, shape):
+    """Adjoint of ``gather``: each source slot sums the deltas of its copies."""
+    return scatter_sum(pal, d, src, size(shape)).reshape(shape)
+
+
+def elementwise(pal, tag, *cols, commutative=False):
+    """Colour of ``tag(cols...)`` per element, with numpy broadcasting."""
+    cols = np.broadcast_arrays(*[np.asarray(c, np.int64) for c in cols])
+    shape = cols[0].shape
+    rows = np.stack([c.ravel() for c in cols], axis=1)
+    if commutative:
+        rows = np.sort(rows, axis=1)
+    return pal.intern(tag, rows).reshape(shape)
+
+
+def unary(pal, tag, x, zero_at_zero):
+    """``f(x)``: a relabelling of ``x``'s colours; ``f(0) = 0`` kept when true."""
+    out = elementwise(pal, tag, x)
+    if zero_at_zero:
+        out[x == ZERO] = ZERO
+    return out
+
+
+def add(pal, a, b):
+    """``a + b`` as the two-member sum (consistent with every other sum)."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    out = elementwise(pal, "sum", a, b, commutative=True)
+    out = np.where(a == ZERO, b, out)
+    return np.where(b == ZERO, a, out)
+
+
+def mul(pal, a, b):
+    """``a * b``: zero if a factor is zero (factors are finite), ``1 * x = x``."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
+    out = elementwise(pal, "mul", a, b, commutative=True)
+    out = np.where(a == ONE, b, out)
+    out = np.where(b == ONE, a, out)
+    return np.where((a == ZERO) | (b == ZERO), ZERO, out)
+
+
+def neg(pal, a):
+    return unary(pal, "neg", a, zero_at_zero=True)
+
+
+def const_like(pal, value, shape):
+    return np.full(shape, pal.const(np.array([value]))[0], np.int64)
+
+
+def scale(pal, a, value):
+    """``a * value`` for a Python number."""
+    return mul(pal, a, const_like(pal, float(value), np.shape(a)))
+
+
+def matmul(pal, a, b):
+    """Batched ``a @ b`` ([..., M, K] @ [..., K, N]): each element is the multiset
+    of (a, b) pairs over the contraction, zero pairs collapsed to one marker."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    a2 = np.broadcast_to(a, batch + (m, k)).reshape(-1, m, k)
+    bt = np.swapaxes(np.broadcast_to(b, batch + (k, n)), -1, -2).reshape(-1, n, k)
+    total = a2.shape[0] * m * n
+    out = np.empty(total, np.int64)
+    step = max(1, _CHUNK // max(k, 1))
+    for s in range(0, total, step):
+        o = np.arange(s, min(total, s + step))
+        bi, rest = np.divmod(o, m * n)
+        mi, ni = np.divmod(rest, n)
+        x, y = a2[bi, mi, :], bt[bi, ni, :]
+        lo, hi = np.minimum(x, y), np.maximum(x, y)
+        packed = np.where(lo == ZERO, 0, (hi << 32) | lo)
+        packed.sort(axis=1)
+        nz = (packed != 0).sum(axis=1)
+        res = np.full(len(o), ZERO, np.int64)
+        one = nz == 1
+        if one.any():
+            p = packed[one, -1]
+            res[one] = mul(pal, p >> 32, p & 0xFFFFFFFF)
+        many = nz > 1
+        if many.any():
+            res[many] = pal.intern("dot", packed[many])
+        out[s:s + len(o)] = res
+    return out.reshape(batch + (m, n))
+
+
+def transpose2(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def reduce_sum(pal, x, dims, keepdim=False):
+    """Sum over ``dims`` (a multiset per output element)."""
+    dims = sorted(d % x.ndim for d in dims)
+    kshape = tuple(1 if i in dims else s for i, s in enumerate(x.shape))
+    tgt = np.broadcast_to(np.arange(size(kshape)).reshape(kshape), x.shape)
+    out = scatter_sum(pal, x, tgt, size(kshape)).reshape(kshape)
+    return out if keepdim else out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+
+
+def row_stats(pal, tag, x, groups, ngroups):
+    """Per element: (own colour, colour of the multiset of its group)."""
+    gid = reduce_groups(pal, tag + "#", x, groups, ngroups, drop_zero=False, single=False)
+    return elementwise(pal, tag, x, gid[groups])
+
+
+def normalise(pal, tag, x, groups, ngroups):
+    """``(x - mean) / sqrt(var + eps)`` (or RMS) over groups: exactly 0 on all-zero groups."""
+    out = row_stats(pal, tag, x, groups, ngroups)
+    nonzero = np.bincount(groups.ravel(), weights=(x != ZERO).ravel(), minlength=ngroups)
+    return np.where(nonzero[groups] == 0, ZERO, out)
+
+
+def pairs(a, b):
+    """Ordered pair colours packed into one int64 (colours are below 2**31)."""
+    return (np.asarray(a, np.int64) << 32) | np.asarray(b, np.int64)
+
+
+def normalise_back(pal, tag, x, d, groups, ngroups):
+    """Delta through a group normalisation: depends on (x_i, d_i, multiset of
+    (x_j, d_j) over the group); exactly zero when every d_j in the group is."""
+    gid = reduce_groups(pal, tag + "#", pairs(x, d), groups, ngroups, drop_zero=False, single=False)
+    out = elementwise(pal, tag, x, d, gid[groups])
+    nonzero = np.bincount(groups.ravel(), weights=(d != ZERO).ravel(), minlength=ngroups)
+    return np.where(nonzero[groups] == 0, ZERO, out)
+
+
+def last_axis_groups(shape, axes):
+    """Group ids for statistics over ``axes`` (the others index the group)."""
+    axes = sorted(a % len(shape) for a in axes)
+    gshape = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    g = np.broadcast_to(np.arange(size(gshape)).reshape(gshape), shape)
+    return np.ascontiguousarray(g), size(gshape)
+
+
+def patches(shape, kernel, stride, padding, dilation):
+    """Source index of every patch entry ([N, C*k, L], -1 for padding) and the output size."""
+    import torch
+    n = int(np.prod(shape))
+    idx = (torch.arange(n, dtype=torch.float64) + 1).reshape(shape)
+    cols = torch.nn.functional.unfold(idx, kernel, dilation=dilation, padding=padding, stride=stride)
+    out = [(shape[2 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(2)]
+    return cols.numpy().astype(np.int64) - 1, out
