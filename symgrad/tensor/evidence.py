@@ -1,0 +1,105 @@
+"""Numeric evidence from torch autograd in float64 at the actual initialisation.
+
+Evidence supports a verdict; it never makes one.  Float results count only
+beyond the stated rounding bound ``BOUND * max(1, largest |gradient|)``.
+"""
+
+import copy
+
+import numpy as np
+
+BOUND = 1e-9
+LR = 0.1
+
+
+def _double(x):
+    import torch
+    if isinstance(x, torch.Tensor):
+        return x.detach().double() if x.is_floating_point() else x.detach()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_double(q) for q in x)
+    return x
+
+
+def _objective(model, inputs, loss, targets):
+    import torch
+    out = model(*inputs)
+    if loss is not None:
+        return loss(out, targets)
+    leaves = torch.utils._pytree.tree_leaves(out)
+    return sum(t.sum() for t in leaves if isinstance(t, torch.Tensor) and t.is_floating_point())
+
+
+class Probe:
+    """A float64 copy of the model that reports gradients and takes SGD steps."""
+
+    def __init__(self, model, inputs, loss=None, targets=None):
+        import torch
+        self.args = (model, inputs, loss, targets)
+        self.model = copy.deepcopy(model).double().train()
+        self.loss = copy.deepcopy(loss).double() if isinstance(loss, torch.nn.Module) else loss
+        self.inputs, self.targets = _double(tuple(inputs)), _double(targets)
+        self.params = dict(self.model.named_parameters())
+
+    def grads(self):
+        import torch
+        self.model.zero_grad(set_to_none=True)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            _objective(self.model, self.inputs, self.loss, self.targets).backward()
+        return {n: (p.grad.detach().numpy().copy() if p.grad is not None else np.zeros(tuple(p.shape)))
+                for n, p in self.params.items()}
+
+    def step(self, grads):
+        import torch
+        with torch.no_grad():
+            for n, p in self.params.items():
+                if p.requires_grad:
+                    p -= LR * torch.from_numpy(grads[n])
+
+
+def bound(grads):
+    big = max([float(np.abs(g).max()) for g in grads.values() if g.size] + [1.0])
+    return BOUND * big
+
+
+def first_nonzero(probe, names, steps=3):
+    """(step, name, index, value, bound) of the first gradient entry of ``names`` above
+    the bound along a few SGD steps from the init, or None."""
+    for k in range(steps + 1):
+        g = probe.grads()
+        b = bound(g)
+        for n in names:
+            a = np.abs(g[n])
+            if a.size and a.max() > b:
+                i = np.unravel_index(int(a.argmax()), a.shape)
+                return k, n, tuple(int(q) for q in i), float(g[n][i]), b
+        probe.step(g)
+    return None
+
+
+def describe_nonzero(hit):
+    k, n, i, v, b = hit
+    when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {LR}) from the init"
+    return f"autograd (float64) {when}: grad {n}[{', '.join(map(str, i))}] = {v:.3g}, above the rounding bound {b:.1g}"
+
+
+def spread(grads, members):
+    """Largest gradient difference within groups: members is a list of [(name, flat index)...]."""
+    worst = 0.0
+    for group in members:
+        vals = np.array([grads[n].ravel()[i] for n, i in group])
+        worst = max(worst, float(vals.max() - vals.min())) if len(vals) else worst
+    return worst
+
+
+def first_difference(probe, pairs, steps=3):
+    """(step, largest |g_a - g_b| over the pairs, bound) at the first step where two copies'
+    gradients differ beyond the bound, along a few SGD steps; the last step's values if never."""
+    for k in range(steps + 1):
+        g = probe.grads()
+        b = bound(g)
+        worst = max(float(np.abs(g[a] - g[c]).max()) for a, c in pairs)
+        if worst > b or k == steps:
+            return k, worst, b
+        probe.step(g)

@@ -1,0 +1,215 @@
+"""Findings a practitioner can act on, by module path, at unit level where possible.
+
+Kinds: "tied" (proven tied forever), "frozen" (proven never to move),
+"learns" (starts at zero and does move), "separates" (starts as an exact
+copy and does not stay one), "note" (what the analysis assumed).  The first
+two are proofs (fixpoints); the numeric evidence beside them comes from
+torch autograd in float64 at the init and only supports them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import evidence as E
+
+TIE_KEEP = ("kept by SGD, momentum, Adam/AdamW, weight decay and global-norm clipping "
+            "(elementwise steps); dropout would break it")
+FROZEN_KEEP = ("no optimiser moves them (their gradient is exactly 0, so momentum and Adam "
+               "state stay 0)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One verdict: its kind, the module it is about, a message and its evidence."""
+    kind: str
+    module_path: str
+    message: str
+    evidence: str
+    parameters: tuple = ()
+
+
+def module_of(name):
+    return name.rsplit(".", 1)[0] if "." in name else ""
+
+
+def _groups_text(groups, word):
+    def one(g):
+        g = sorted(g)
+        return f"{g[0]}-{g[-1]}" if len(g) > 2 and g[-1] - g[0] == len(g) - 1 else ",".join(map(str, g))
+    shown = [one(g) for g in groups[:6]]
+    more = f" and {len(groups) - 6} more groups" if len(groups) > 6 else ""
+    return f"{word} " + " | ".join(shown) + more
+
+
+def _identical(rows, usable):
+    """Groups (lists of indices, size > 1) of identical rows among the usable ones."""
+    idx = np.flatnonzero(usable)
+    if len(idx) < 2:
+        return []
+    _, inv, cnt = np.unique(rows[idx], axis=0, return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.cumsum(cnt)[:-1]
+    return [list(map(int, idx[g])) for g in np.split(order, bounds) if len(g) > 1]
+
+
+class Report:
+    """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
+
+    def __init__(self, fp, values, probe, objective):
+        self.fp, self.probe, self.objective = fp, probe, objective
+        self.values = fp.split(values)
+        self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
+        self.train = {n: bool(a.all()) for n, a in fp.split(fp.trainable).items()}
+        live = fp.trainable & ~fp.frozen
+        counts = np.bincount(fp.classes[live], minlength=int(fp.classes.max(initial=0)) + 1)
+        self.tied_flat = live & (counts[fp.classes] > 1)
+        self.tied = fp.split(self.tied_flat)
+        self._g0 = None
+        self.findings = []
+
+    @property
+    def g0(self):
+        if self._g0 is None:
+            self._g0 = self.probe.grads()
+        return self._g0
+
+    def add(self, kind, module, message, evidence, params):
+        self.findings.append(Finding(kind, module, f"{message} (objective: {self.objective})",
+                                     evidence, tuple(params)))
+
+    def tie_evidence(self, names):
+        g = np.concatenate([self.g0[n].ravel() for n in self.fp.names])
+        mask = np.zeros_like(self.tied_flat)
+        o = 0
+        for n in self.fp.names:
+            k = self.classes[n].size
+            if n in names:
+                mask[o:o + k] = self.tied[n].ravel()
+            o += k
+        c, gv = self.fp.classes[mask], g[mask]
+        hi = np.full(int(self.fp.classes.max()) + 1, -np.inf)
+        lo = np.full_like(hi, np.inf)
+        np.maximum.at(hi, c, gv)
+        np.minimum.at(lo, c, gv)
+        worst = float((hi[c] - lo[c]).max()) if len(c) else 0.0
+        return (f"autograd (float64) at init: gradients within each tied group agree to {worst:.1g} "
+                f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
+
+    # --- the kinds ---------------------------------------------------------
+    def frozen_findings(self):
+        by_module = {}
+        for n in self.fp.names:
+            if self.train[n] and self.frozen[n].any():
+                by_module.setdefault(module_of(n), []).append(n)
+        for mod, names in by_module.items():
+            parts, decays = [], False
+            for n in names:
+                f, v = self.frozen[n], self.values[n]
+                zero = bool((v[f] == 0).all())
+                decays |= not zero
+                what = n if f.all() else f"{int(f.sum())} of {f.size} entries of {n}"
+                parts.append(what + (" (zero init)" if zero else " (nonzero init)"))
+            worst = max(float(np.abs(self.g0[n][self.frozen[n]]).max()) for n in names)
+            msg = (f"{', '.join(parts)} never move{'s' if len(parts) == 1 else ''}: proven never to "
+                   f"receive a gradient (zero fixpoint); {FROZEN_KEEP}")
+            if decays:
+                msg += "; under weight decay their nonzero entries still decay toward 0"
+            ev = (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"
+                  + (" (exactly 0)" if worst == 0 else ""))
+            self.add("frozen", mod, msg, ev, names)
+
+    def tie_findings(self):
+        explained = {n: np.zeros(self.classes[n].shape, bool) for n in self.fp.names}
+        for n in self.fp.names:
+            c, t = self.classes[n], self.tied[n]
+            if not t.any():
+                continue
+            mod = module_of(n)
+            if c.ndim >= 2 and not n.endswith(".bias"):
+                rows, usable = c.reshape(c.shape[0], -1), t.reshape(c.shape[0], -1).all(axis=1)
+                bias = mod + ".bias" if mod else "bias"
+                extra = []
+                if bias in self.classes and self.classes[bias].shape == (c.shape[0],):
+                    rows = np.concatenate([rows, self.classes[bias][:, None]], axis=1)
+                    usable &= self.tied[bias]
+                    extra = [bias]
+                groups = _identical(rows, usable)
+                if groups:
+                    units = c.shape[0]
+                    eff = units - sum(len(g) - 1 for g in groups)
+                    for g in groups:
+                        explained[n][g] = True
+                        if extra:
+                            explained[bias][g] = True
+                    msg = (f"{mod or n}: {_groups_text(groups, 'units')} identical and tied forever "
+                           f"({eff} effective unit{'s' * (eff != 1)} of {units}); {TIE_KEEP}")
+                    self.add("tied", mod, msg, self.tie_evidence([n] + extra), [n] + extra)
+                if c.ndim == 2:
+                    left = t & ~explained[n]
+                    cols = _identical(c.T, left.all(axis=0) & left.any(axis=0))
+                    if cols:
+                        for g in cols:
+                            explained[n][:, g] = True
+                        msg = (f"{n}: {_groups_text(cols, 'input columns')} tied forever (they read "
+                               f"tied inputs); {TIE_KEEP}")
+                        self.add("tied", mod, msg, self.tie_evidence([n]), [n])
+        for n in self.fp.names:
+            left = self.tied[n] & ~explained[n]
+            if left.any():
+                k = int(np.unique(self.classes[n][left]).size)
+                msg = (f"{n}: {int(left.sum())} of {left.size} entries tied forever in {k} "
+                       f"class{'es' * (k != 1)}; {TIE_KEEP}")
+                self.add("tied", module_of(n), msg, self.tie_evidence([n]), [n])
+        self.cross_findings()
+
+    def cross_findings(self):
+        owner = np.concatenate([np.full(self.classes[n].size, i) for i, n in enumerate(self.fp.names)])
+        c, o = self.fp.classes[self.tied_flat], owner[self.tied_flat]
+        pairs = np.unique(np.stack([c, o], axis=1), axis=0)
+        spans = np.bincount(pairs[:, 0], minlength=int(self.fp.classes.max()) + 1)
+        multi = pairs[spans[pairs[:, 0]] > 1]
+        seen = {}
+        for cls in np.unique(multi[:, 0]):
+            key = tuple(self.fp.names[i] for i in multi[multi[:, 0] == cls, 1])
+            seen[key] = seen.get(key, 0) + 1
+            if len(seen) > 20:
+                break
+        for names, k in seen.items():
+            mods = sorted({module_of(n) for n in names})
+            msg = (f"{' and '.join(names)}: {k} class{'es' * (k != 1)} of entries tied forever "
+                   f"across these parameters (copies that stay copies); {TIE_KEEP}")
+            self.add("tied", mods[0], msg, self.tie_evidence(list(names)), names)
+
+    def learns_findings(self):
+        for n in self.fp.names:
+            v, f = self.values[n], self.frozen[n]
+            if not self.train[n] or v.size == 0 or (v != 0).any() or f.all():
+                continue
+            hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
+            how = ("its gradient at init is nonzero" if hit and hit[0] == 0 else
+                   "it receives a gradient once other parameters have moved")
+            ev = E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
+            self.add("learns", module_of(n), f"{n} starts at zero and learns: {how} "
+                     f"(not frozen: the zero fixpoint does not hold for it)", ev, [n])
+
+    def separation_findings(self):
+        live = {n for n in self.fp.names if self.train[n] and not self.frozen[n].any()}
+        buckets = {}
+        for n in self.fp.names:
+            if n in live and self.values[n].size > 1:
+                buckets.setdefault((self.values[n].shape, self.values[n].tobytes()), []).append(n)
+        pairs = {}
+        for names in buckets.values():
+            for a, b in zip(names, names[1:]):
+                if (self.classes[a] != self.classes[b]).any():
+                    pairs.setdefault((module_of(a), module_of(b)), []).append((a, b))
+        for (ma, mb), ps in pairs.items():
+            k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
+            when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
+            ev = (f"autograd (float64) {when}: largest gradient difference between the copies "
+                  f"{worst:.3g} (rounding bound {b:.1g})")
+            self.add("separates", ma, f"{mb or '<top>'} starts as an exact copy of {ma or '<top>'} "
+                     f"({len(ps)} parameter{'s' * (len(ps) != 1)}) and they do not stay tied: the "
+                     f"refinement separates them", ev, [q for p in ps for q in p])

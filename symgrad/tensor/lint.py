@@ -1,0 +1,77 @@
+"""``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
+
+import numpy as np
+
+from .capture import capture
+from .findings import Report
+from .evidence import Probe
+from .refine import fixpoint, initial_values
+
+
+def supported_ops():
+    """The aten ops with a rule (the coverage of ``lint``).
+
+    >>> "aten.linear.default" in supported_ops()
+    True
+    """
+    from .interpret import RULES
+    return sorted(RULES)
+
+
+def _dropout_paths(cap):
+    from .interpret import where
+    out = []
+    for n in cap.graph.nodes:
+        if n.op == "call_function" and "dropout" in str(n.target):
+            p = n.args[1] if len(n.args) > 1 else n.kwargs.get("p", 0.0)
+            train = n.args[2] if len(n.args) > 2 else n.kwargs.get("train", True)
+            if float(p) > 0 and train:
+                out.append(where(n).split(",")[0])
+    return sorted(set(out))
+
+
+def lint(model, example_inputs, loss=None, targets=None, *, name=None):
+    """Prove which parameters of ``model`` stay tied forever and which never move.
+
+    The model is captured with ``torch.export`` in train mode; colours are
+    refined op by op (values, deltas, parameter gradients) to the greatest
+    fixpoint of the tie and zero hypotheses, so every claim holds for every
+    input and every step of an elementwise optimiser.  The objective is
+    ``loss(model(*example_inputs), targets)``, or the sum of the outputs.
+
+    >>> import torch
+    >>> m = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    >>> _ = torch.nn.init.zeros_(m[0].weight), torch.nn.init.zeros_(m[0].bias)
+    >>> r = lint(m, torch.randn(4, 3))
+    >>> r.ok, bool(r.frozen["0.weight"].all()), bool(r.frozen["2.weight"].all())
+    (False, True, True)
+    """
+    import torch
+    inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
+    cap = capture(model, inputs, loss, targets)
+    all_inputs = inputs + ((targets,) if loss is not None else ())
+    fp = fixpoint(cap, all_inputs)
+    _, _, values = initial_values(cap)
+    report = Report(fp, values, Probe(model, inputs, loss, targets), cap.objective)
+    report.frozen_findings()
+    report.tie_findings()
+    report.learns_findings()
+    report.separation_findings()
+    notes = []
+    drops = _dropout_paths(cap)
+    if drops:
+        notes.append("dropout (" + "; ".join(drops) + ") gives every element its own random mask at "
+                     "every step: it breaks ties, so none are claimed through it")
+    if fp.collisions:
+        notes.append(f"{fp.collisions} hash collisions were detected and resolved exactly")
+    classes, frozen = fp.split(fp.classes), fp.split(fp.frozen)
+    return LintResult_(name or type(model).__name__, cap.objective, classes, frozen,
+                       dict(cap.trainable), report.findings, fp.rounds, cap.method, notes)
+
+
+def LintResult_(*args):
+    from .result import LintResult
+    return LintResult(*[dict(a) if isinstance(a, dict) else a for a in args])
+
+
+__all__ = ["lint", "supported_ops", "np"]
