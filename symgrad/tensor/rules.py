@@ -294,3 +294,11 @@ def dropout(pal, x, p, train=True):
     # every element gets its own random mask: a fresh colour (0 * mask is still 0)
     mask = pal.fresh(x.shape)
     return K.mul(pal, x.c, mask), lambda d: back((x, K.mul(pal, d, mask)))
+
+
+@rule("aten.broadcast_tensors.default")
+def broadcast_tensors(pal, xs):
+    shape = np.broadcast_shapes(*[x.shape for x in xs])
+    outs = [np.broadcast_to(x.c, shape).copy() for x in xs]
+    return outs, lambda ds: back(*[(x, K.unbroadcast(pal, d, x.shape) if d is not None else None)
+                                   for x, d in zip(xs, ds)])
