@@ -51,7 +51,8 @@ def _identical(rows, usable):
     inv = inv.reshape(-1)
     order = np.argsort(inv, kind="stable")
     bounds = np.cumsum(cnt)[:-1]
-    return [list(map(int, idx[g])) for g in np.split(order, bounds) if len(g) > 1]
+    groups = [sorted(map(int, idx[g])) for g in np.split(order, bounds) if len(g) > 1]
+    return sorted(groups)
 
 
 class Report:
@@ -129,7 +130,7 @@ class Report:
             mod = module_of(n)
             if c.ndim >= 2 and not n.endswith(".bias"):
                 rows, usable = c.reshape(c.shape[0], -1), t.reshape(c.shape[0], -1).all(axis=1)
-                bias = mod + ".bias" if mod else "bias"
+                bias = n[:-len("weight")] + "bias" if n.endswith("weight") else None
                 extra = []
                 if bias in self.classes and self.classes[bias].shape == (c.shape[0],):
                     rows = np.concatenate([rows, self.classes[bias][:, None]], axis=1)
@@ -185,8 +186,8 @@ class Report:
     def learns_findings(self):
         for n in self.fp.names:
             v, f = self.values[n], self.frozen[n]
-            if not self.train[n] or v.size == 0 or (v != 0).any() or f.all():
-                continue
+            if not self.train[n] or v.size == 0 or (v != 0).any() or f.all() or n.endswith("bias"):
+                continue                          # zero biases are the default: not worth a finding
             hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
             how = ("its gradient at init is nonzero" if hit and hit[0] == 0 else
                    "it receives a gradient once other parameters have moved")
@@ -195,21 +196,25 @@ class Report:
                      f"(not frozen: the zero fixpoint does not hold for it)", ev, [n])
 
     def separation_findings(self):
+        """Deep copies (equal random values, same local name) that the refinement separates."""
         live = {n for n in self.fp.names if self.train[n] and not self.frozen[n].any()}
         buckets = {}
         for n in self.fp.names:
-            if n in live and self.values[n].size > 1:
-                buckets.setdefault((self.values[n].shape, self.values[n].tobytes()), []).append(n)
+            v = self.values[n]
+            if n in live and v.size > 1 and (v != v.flat[0]).any():      # constant inits are no copies
+                buckets.setdefault((n.rsplit(".", 1)[-1], v.shape, v.tobytes()), []).append(n)
         pairs = {}
         for names in buckets.values():
             for a, b in zip(names, names[1:]):
                 if (self.classes[a] != self.classes[b]).any():
-                    pairs.setdefault((module_of(a), module_of(b)), []).append((a, b))
+                    pa, pb = a.split("."), b.split(".")
+                    k = next(i for i, (x, y) in enumerate(zip(pa, pb)) if x != y)
+                    pairs.setdefault((".".join(pa[:k + 1]), ".".join(pb[:k + 1])), []).append((a, b))
         for (ma, mb), ps in pairs.items():
             k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
             when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
             ev = (f"autograd (float64) {when}: largest gradient difference between the copies "
                   f"{worst:.3g} (rounding bound {b:.1g})")
-            self.add("separates", ma, f"{mb or '<top>'} starts as an exact copy of {ma or '<top>'} "
-                     f"({len(ps)} parameter{'s' * (len(ps) != 1)}) and they do not stay tied: the "
-                     f"refinement separates them", ev, [q for p in ps for q in p])
+            self.add("separates", ma, f"{mb} starts as an exact copy of {ma} ({len(ps)} "
+                     f"parameter{'s' * (len(ps) != 1)} equal) and they do not stay tied: the "
+                     f"refinement separates them, so the copy costs nothing", ev, [q for p in ps for q in p])

@@ -208,7 +208,8 @@ SHAPE_OPS = [
     "split_with_sizes.default", "unbind.int", "diagonal.default", "alias.default",
     "swapaxes.default", "transpose_.default", "unsqueeze_.default", "view_as.default",
     "reshape_as.default", "expand_as.default", "tile.default", "index_select.default",
-    "index.Tensor", "gather.default", "constant_pad_nd.default",
+    "index.Tensor", "gather.default", "constant_pad_nd.default", "numpy_T.default",
+    "t_.default", "squeeze_.dim", "as_strided.default", "unfold.default", "repeat_interleave.self_int",
 ]
 
 
