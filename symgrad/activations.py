@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import SymgradError
+from .values import to_expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +163,12 @@ def activation(spec: str | Activation) -> Activation:
     name, _, option = str(spec).partition(":")
     if name == "relu" and option:
         try:
-            return relu(sp.Rational(option))
-        except (TypeError, ValueError):
-            raise SymgradError(f"bad ReLU slope at 0 {option!r}: give a number such as 0, 1/2 or 1") from None
+            slope = to_expr(option)
+        except SymgradError as error:
+            raise SymgradError(f"bad ReLU slope at 0 {option!r}: {error}") from None
+        if not slope.is_Rational:
+            raise SymgradError(f"bad ReLU slope at 0 {option!r}: give a number such as 0, 1/2 or 1")
+        return relu(slope)
     if name not in BY_NAME or option:
         known = ", ".join(sorted(BY_NAME))
         raise SymgradError(f"unknown activation {spec!r}: choose one of {known} (relu:VALUE sets relu'(0))")

@@ -54,9 +54,11 @@ def network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("net", nargs="?", metavar="NET",
                    help="a built-in example (see `symgrad examples`) or a description file (.toml or .json)")
     p.add_argument("--mlp", metavar="SIZES", help="a fully connected network, units per layer, e.g. 3,4,1")
-    p.add_argument("--activation", default="identity", help="hidden activation: identity, relu, relu:1/2, sigmoid, tanh, sigma")
-    p.add_argument("--bias", action="store_true", help="give every neuron a bias")
-    p.add_argument("--objective", default="output", help="output, squared_error, cross_entropy or perceptron")
+    p.add_argument("--activation", default=None,
+                   help="with --mlp: the hidden activation, identity (default), relu, relu:1/2, sigmoid, tanh, sigma")
+    p.add_argument("--bias", action="store_true", default=None, help="with --mlp: give every neuron a bias")
+    p.add_argument("--objective", default=None,
+                   help="with --mlp: output (default), squared_error, cross_entropy or perceptron")
     p.add_argument("--spec", metavar="FILE", help="a description file (the same as giving it as NET)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--max-size", type=int, default=None, metavar="N",
@@ -103,6 +105,10 @@ def resolve_example(args):
         given = [s for s in (args.net, args.mlp, args.spec) if s]
         if len(given) != 1:
             raise SymgradError("name one network: an example or description file NET, --mlp SIZES or --spec FILE")
+        mlp_only = [f"--{o}" for o in ("activation", "bias", "objective") if getattr(args, o) is not None]
+        if mlp_only and not args.mlp:
+            raise SymgradError(f"{', '.join(mlp_only)} applies to --mlp only: an example or description file "
+                               "defines its own layers (write your own file to change them)")
         args.example = examples.load(args.spec) if args.spec else examples.example(args.net) if args.net else None
     return args.example
 
@@ -118,7 +124,8 @@ def resolve_network(args):
         sizes = [int(s) for s in args.mlp.split(",")]
     except ValueError:
         raise SymgradError(f"--mlp takes comma-separated unit counts such as 3,4,1, got {args.mlp!r}") from None
-    return Network.mlp(sizes, activation=args.activation, bias=args.bias, objective=args.objective)
+    return Network.mlp(sizes, activation=args.activation or "identity", bias=bool(args.bias),
+                       objective=args.objective or "output")
 
 
 def cmd_examples(args) -> str:
@@ -231,6 +238,8 @@ def cmd_report(args) -> str:
     return f"wrote {written}"
 
 
+MAX_TIMEOUT = 7 * 24 * 3600
+
 COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report}
 
 
@@ -239,8 +248,9 @@ def run(args) -> str:
     from .limits import time_limit
     from .progress import listening
 
-    if args.command != "examples" and args.timeout is not None and not args.timeout > 0:
-        raise SymgradError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    if args.command != "examples" and args.timeout is not None and not 0 < args.timeout <= MAX_TIMEOUT:
+        raise SymgradError(f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:,} (a week), "
+                           f"got {args.timeout:g}")
     watching = listening(show_progress) if sys.stderr.isatty() else nullcontext()
     with watching, time_limit(getattr(args, "timeout", None)):
         return COMMANDS[args.command](args)

@@ -45,16 +45,60 @@ def is_zero(e: sp.Expr) -> bool | None:
         return True
     if e.is_number and e.is_zero is False or size(e, EXPAND_LIMIT) > EXPAND_LIMIT:
         return None
+    if _expands_to_zero(e):
+        return True
+    return _zero_by_signs(e)
+
+
+def _expands_to_zero(e: sp.Expr) -> bool:
     expanded = sp.expand(e)
     if expanded == 0:
         return True
     if size(expanded, CANCEL_LIMIT) > CANCEL_LIMIT:
+        return False
+    try:
+        return sp.cancel(sp.together(expanded)) == 0
+    except (sp.PolynomialError, TypeError, ValueError):
+        return False
+
+
+PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
+
+
+def real_symbols(e: sp.Expr) -> dict:
+    """A real stand-in for every free symbol of ``e`` not yet known to be real
+    (weights, inputs, targets and constants of a network are real numbers),
+    keeping the other assumptions (positive, integer, ...)."""
+    return {s: sp.Dummy(s.name, real=True, **{k: v for k, v in s.assumptions0.items() if k != "commutative"})
+            for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_real is None}
+
+
+def _zero_by_signs(e: sp.Expr) -> bool | None:
+    """Sign and case reasoning for piecewise functions, every symbol real:
+    ``Heaviside(u)`` and ``Max(0, u)`` settle where the sign of ``u`` is
+    known (a dead ReLU: ``u = -sigmoid(x) < 0``), and what remains is split
+    into cases (``z*Heaviside(z) - Max(0, z)`` is 0 in each).
+
+    >>> z, x = sp.symbols("z x")
+    >>> _zero_by_signs(z * sp.Heaviside(z, 0) - sp.Max(0, z)), _zero_by_signs(sp.Heaviside(-1 / (1 + sp.exp(-x)), 0) * x)
+    (True, True)
+    >>> _zero_by_signs(sp.Heaviside(x, 0) * x) is None
+    True
+    """
+    if not e.has(*PIECEWISE):
         return None
     try:
-        if sp.cancel(sp.together(expanded)) == 0:
+        real = e.xreplace(real_symbols(e))
+        if real == 0 or _expands_to_zero(real):
             return True
-    except (sp.PolynomialError, TypeError, ValueError):
-        pass
+        folded = sp.piecewise_fold(real.rewrite(sp.Piecewise))
+    except (TypeError, ValueError, AttributeError, sp.PolynomialError):
+        return None
+    if folded == 0:
+        return True
+    cases = folded.args if isinstance(folded, sp.Piecewise) else ((folded, True),)
+    if all(size(expr, EXPAND_LIMIT) <= EXPAND_LIMIT and _expands_to_zero(expr) for expr, _ in cases):
+        return True
     return None
 
 

@@ -32,13 +32,21 @@ def derivation_dict(d) -> dict:
     return out
 
 
+def witness_dict(witness) -> dict | None:
+    """``(parameter, point, gradient)`` where a gradient is provably not 0, as JSON."""
+    if witness is None:
+        return None
+    parameter, point, value = witness
+    return {"parameter": str(parameter), "point": {str(k): text(v) for k, v in point.items()}, "gradient": text(value)}
+
+
 def names(classes) -> list[list[str]]:
     return [[str(p) for p in c] for c in classes]
 
 
 def proof_dict(proof, widths=None) -> dict:
     """The proof as the CLI's JSON object (with effective widths if given)."""
-    from .printing import conclusion
+    from .printing import conclusion, scope
 
     net = proof.network
     params = net.parameters
@@ -50,8 +58,15 @@ def proof_dict(proof, widths=None) -> dict:
         "at_init": names(proof.at_init),
         "invariant": names(proof.invariant),
         "stationary": proof.stationary,
+        "stationary_witness": witness_dict(proof.stationary_witness),
+        "frozen": None if proof.frozen is None else [str(p) for p in proof.frozen],
+        "separations": [{"classes": [str(s.first), str(s.second)], "step": s.step, "lr": text(s.lr),
+                         "point": {str(k): text(v) for k, v in s.point.items()}} for s in proof.separations],
+        "not_separated": None if proof.not_separated is None else
+        [names([proof.invariant[i], proof.invariant[j]]) for i, j in proof.not_separated],
         "undecided": [[str(params[a]), str(params[b])] for a, b in proof.undecided],
         "statement": conclusion(proof),
+        "scope": scope(net),
         "notes": list(proof.notes),
     }
     if net.parameter_count <= STEPS_LIMIT * 10:

@@ -25,12 +25,18 @@ from .errors import SymgradError
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
+RESERVED = re.compile(r"(eta|delta(\d*|_\w*))\Z")
+
+
 def check_name(name: str) -> str:
     """Return ``name`` if it is a safe symbol name, else raise SymgradError."""
     if not isinstance(name, str) or not NAME.match(name) or name.endswith("_") or "__" in name:
         raise SymgradError(
             f"invalid name {_shown(name)}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
         )
+    if RESERVED.match(name):
+        raise SymgradError(f"invalid name {_shown(name)}: symgrad uses it itself (eta is the learning rate, "
+                           "deltaN and delta_NAME the backpropagated errors); choose another name")
     if name in _taken():
         raise SymgradError(f"invalid name {_shown(name)}: SymPy reads it as {_read_back(name)}, not as a symbol; "
                            "choose another name")

@@ -9,7 +9,9 @@ differentiated through; ``uses`` are nodes whose values the formulas quote
 >>> from symgrad.backends import SYMBOLIC
 >>> a1, a2, y1, y2, t1, t2 = sp.symbols("a1 a2 y1 y2 t1 t2")
 >>> CrossEntropy().partials((a1, a2), (y1, y2), None, (t1, t2), SYMBOLIC)
-(-t1 + y1, -t2 + y2)
+(-t1 + y1*(t1 + t2), -t2 + y2*(t1 + t2))
+>>> CrossEntropy().partials((a1, a2), (y1, y2), None, (1, 0), SYMBOLIC)
+(y1 - 1, y2)
 """
 from __future__ import annotations
 
@@ -65,8 +67,9 @@ class Softmax(Op):
 
 @dataclass(frozen=True, slots=True)
 class CrossEntropy(Op):
-    """``L = -sum_k t_k log y_k`` with ``y = softmax(args)`` (``uses``); the
-    targets form a probability vector (one-hot), so ``dL/da_k = y_k - t_k``."""
+    """``L = -sum_k t_k log y_k`` with ``y = softmax(args)`` (``uses``), so
+    ``dL/da_k = (sum_j t_j) y_k - t_k`` for any targets: ``y_k - t_k`` exactly
+    when the targets sum to 1 (one-hot), ``0`` when they are all 0."""
 
     name = "cross_entropy"
 
@@ -74,7 +77,8 @@ class CrossEntropy(Op):
         return -m.total([t * m.log(y) for t, y in zip(targets, uses)])
 
     def partials(self, args, uses, own, targets, m):
-        return tuple(y - t for y, t in zip(uses, targets))
+        mass = m.total(list(targets))
+        return tuple(mass * y - t for y, t in zip(uses, targets))
 
 
 @dataclass(frozen=True, slots=True)

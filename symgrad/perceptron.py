@@ -38,6 +38,7 @@ from .unroll import ETA, unroll
 
 RATES = tuple(map(sp.Rational, ("1/2", "1", "2", "3")))
 TRIES = 2000
+ZERO_INIT_TRIES = 60   # each try unrolls symbolic steps through the hidden layers
 
 
 def drop_positive_factors(expr: sp.Expr) -> sp.Expr:
@@ -80,6 +81,7 @@ class LearningRateTheorem:
     step_scaled: tuple[sp.Expr, ...]
     data: tuple[dict, ...]
     unrolled: tuple[tuple[sp.Expr, ...], ...]
+    applies: bool = True
 
     def _free(self, exprs) -> bool:
         return all(self.lr not in sp.sympify(e).free_symbols for e in exprs)
@@ -96,8 +98,28 @@ class LearningRateTheorem:
 
     @property
     def holds(self) -> bool:
-        """The base, the step and every unrolled ``w(t) / eta`` check out."""
-        return self.base_holds and self.step_holds and all(self._free(w) for w in self.unrolled)
+        """The hypothesis holds (``applies``) and the base, the step and every
+        unrolled ``w(t) / eta`` check out."""
+        return self.applies and self.base_holds and self.step_holds and all(self._free(w) for w in self.unrolled)
+
+
+def theorem_applies(net: Network) -> bool:
+    """The theorem's hypothesis: the decision's argument ``z`` is linear and
+    homogeneous in the parameters (``z = w . x``: no hidden layer, no bias
+    on an input), so that ``z(eta v) = eta z(v)``.
+
+    >>> from symgrad import Network
+    >>> theorem_applies(Network.mlp([2, 1], objective="perceptron"))
+    True
+    >>> theorem_applies(Network.mlp([2, 2, 1], activation="sigmoid", objective="perceptron"))
+    False
+    """
+    z = run(net, SYMBOLIC, net.parameters, {}).values[net.nodes[decision_node(net)].args[0]]
+    try:
+        poly = sp.Poly(z, *net.parameters)
+    except sp.PolynomialError:
+        return False
+    return all(sum(monomial) == 1 for monomial in poly.monoms())
 
 
 def learning_rate_theorem(net: Network, steps: int = 3, lr: sp.Symbol = ETA) -> LearningRateTheorem:
@@ -122,7 +144,7 @@ def learning_rate_theorem(net: Network, steps: int = 3, lr: sp.Symbol = ETA) -> 
         network=net, lr=lr, base=trajectory.values[0], scaled=scaled,
         prediction=drop_positive_factors(passed.values[decision]),
         step=step, step_scaled=tuple(sp.expand(s / lr) for s in step),
-        data=data, unrolled=unrolled,
+        data=data, unrolled=unrolled, applies=theorem_applies(net),
     )
 
 
@@ -161,9 +183,11 @@ def _train(net, init, lr, data, steps: int):
     return unroll(net, Tied(dict(zip(net.parameters, init))), steps, lr=lr, data=data, per_sample=True)
 
 
-def learning_rate_counterexample(net: Network, steps: int = 2, seed: int = 0, samples: int = 2) -> Counterexample:
-    """Search small integer data, a nonzero integer ``w(0)`` and two rates
-    from ``RATES`` until a prediction within ``steps`` updates differs (with
+def learning_rate_counterexample(net: Network, steps: int = 2, seed: int = 0, samples: int = 2,
+                                 zero_init: bool = False) -> Counterexample:
+    """Search small integer data, a nonzero integer ``w(0)`` (or ``w(0) = 0``
+    with ``zero_init``, where the theorem does not apply) and two rates from
+    ``RATES`` until a prediction within ``steps`` updates differs (with
     nonzero scores); returns the exactly checked witness.
 
     >>> from symgrad import Network
@@ -177,9 +201,11 @@ def learning_rate_counterexample(net: Network, steps: int = 2, seed: int = 0, sa
     for _ in range(TRIES):
         data = tuple({k: sp.Integer(rng.choice((-1, 1)) if k in net.targets else rng.randint(-2, 2)) for k in keys}
                      for _ in range(samples))
-        init = tuple(sp.Integer(rng.randint(-2, 2)) for _ in net.parameters)
-        if any(init) and (found := _first_difference(net, init, tuple(rng.sample(RATES, 2)), data, steps)):
+        init = tuple(sp.Integer(0 if zero_init else rng.randint(-2, 2)) for _ in net.parameters)
+        if (zero_init or any(init)) and (found := _first_difference(net, init, tuple(rng.sample(RATES, 2)), data, steps)):
             return found
+        if zero_init and _ >= ZERO_INIT_TRIES:
+            break
     raise SymgradError(f"no counterexample within {TRIES} tries of {steps} steps on {samples} samples")
 
 

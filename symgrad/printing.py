@@ -133,24 +133,164 @@ def join_and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def data_phrase(net) -> str | None:
+    """What the data fix, as a phrase (``x2 = x1; target t1 = 1, t2 = 0``),
+    or None when every input and target is free (one sample of plain
+    symbols, or fresh symbols of their own).
+
+    >>> import sympy as sp
+    >>> from symgrad import examples
+    >>> x1, x2 = sp.symbols("x1 x2")
+    >>> data_phrase(examples.toy()), data_phrase(examples.toy().with_data([{x2: x1}]))
+    (None, 'x2 = x1')
+    """
+    phrases = [_sample_phrase(net, sample) for sample in net.samples]
+    if len(phrases) == 1:
+        return phrases[0]
+    if not any(phrases):
+        return None
+    return "; ".join(f"sample {k}: {p or 'free'}" for k, p in enumerate(phrases, 1))
+
+
+def _sample_phrase(net, sample) -> str | None:
+    """One sample's restrictions: inputs tied to something, then the targets' values."""
+    full = {s: sp.sympify(sample.get(s, s)) for s in (*net.inputs, *net.targets)}
+
+    def free(s, v):
+        return isinstance(v, sp.Symbol) and all(v not in u.free_symbols for t, u in full.items() if t != s)
+
+    fixed = {s: v for s, v in full.items() if v != s and not free(s, v)}
+    inputs = [f"{s} = {text(v)}" for s, v in fixed.items() if s in net.inputs]
+    targets = [f"{s} = {text(v)}" for s, v in fixed.items() if s in net.targets]
+    parts = inputs + ([f"target {', '.join(targets)}"] if targets else [])
+    return ", ".join(parts) or None
+
+
+def scope(net) -> str:
+    """For which inputs a claim holds: "every input", or the data's restriction.
+
+    >>> import sympy as sp
+    >>> from symgrad import examples
+    >>> scope(examples.toy()), scope(examples.toy().with_data([{sp.Symbol("x2"): sp.Symbol("x1")}]))
+    ('every input', 'every input with x2 = x1')
+    """
+    restriction = data_phrase(net)
+    samples = len(net.samples)
+    if restriction is None:
+        every = "every input" + (" and target" if net.targets else "")
+        return every if samples == 1 else f"{every} of {samples} samples (gradients summed)"
+    if samples == 1:
+        return f"every input with {restriction}" if not restriction.startswith("target") else \
+            f"every input, with {restriction}"
+    return f"the {samples} samples of the data (gradients summed; {restriction})"
+
+
 def conclusion(proof) -> str:
-    """The invariant ties in one sentence, as in the seed."""
+    """The invariant ties in one sentence, with their scope."""
     tied = [class_text(c) for c in proof.invariant if len(c) > 1]
     if not tied:
-        return "no two parameters are tied: every weight is free to move on its own"
-    return f"{join_and(tied)} for every step, every learning rate and every input"
+        return "no two parameters are proven tied on the whole tied subspace"
+    return f"{join_and(tied)} for every step, every learning rate and {scope(proof.network)}"
+
+
+def stationary_text(proof, objective) -> str:
+    """The stationarity verdict: proven, refuted with its point, or undecided."""
+    if proof.stationary:
+        return "proven: every gradient vanishes identically at the initial point; nothing ever moves."
+    if proof.stationary is False and proof.stationary_witness:
+        w, point, value = proof.stationary_witness
+        return f"no: d{objective}/d{w} = {text(value)} at {point_text(point)}."
+    if proof.engine == "structural":
+        return "not decided by this engine."
+    return "undecided (no gradient is proven nonzero, and not every one is proven zero)."
+
+
+def natural(name) -> list:
+    """A sort key that puts ``w2`` before ``w10``.
+
+    >>> sorted(["w10", "a", "w2"], key=natural)
+    ['a', 'w2', 'w10']
+    """
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(name))]
+
+
+def point_text(point: dict) -> str:
+    """``a = 1/2, x1 = 3`` (in natural name order)."""
+    return ", ".join(f"{s} = {text(v)}" for s, v in sorted(point.items(), key=lambda kv: natural(kv[0]))) or "any point"
+
+
+def frozen_lines(proof) -> list[str]:
+    """Which parameters never move, and what follows for ties among them."""
+    if proof.frozen is None:
+        return ["Never moves: not decided by this engine."]
+    if not proof.frozen:
+        return ["Never moves: no parameter is proven frozen."]
+    lines = [f"Never moves: {', '.join(map(str, proof.frozen))} (each gradient vanishes identically while these "
+             "keep their initial values, whatever the others do; so under gradient descent, momentum, Adam or any "
+             "step that is zero for a zero gradient; weight decay would still shrink a nonzero one toward 0)."]
+    same: dict = {}
+    for p in proof.frozen_parameters:
+        same.setdefault(proof.initial_values[p], []).append(proof.network.parameters[p])
+    groups = [f"{class_text(g)} = {text(v)}" for v, g in same.items() if len(g) > 1]
+    if groups:
+        lines.append(f"  so these stay equal forever from this initialisation: {join_and(groups)}.")
+    return lines
+
+
+def separation_lines(proof, shown: int = 12) -> list[str]:
+    """The trajectory witnesses, by run, and the pairs of classes no run separated."""
+    classes = proof.invariant
+    if len(classes) < 2:
+        return []
+    runs: dict = {}
+    for sep in proof.separations:
+        point = tuple(sorted(sep.point.items(), key=lambda kv: natural(kv[0])))
+        runs.setdefault((sep.lr, point, sep.arithmetic), []).append(sep)
+    lines = []
+    every = len(classes) * (len(classes) - 1) // 2
+    for (lr, point, arithmetic), found in runs.items():
+        by_step: dict = {}
+        for sep in found:
+            by_step.setdefault(sep.step, []).append(f"{sep.first}/{sep.second}")
+        steps = "; ".join(f"step {k}: {f'all {every:,} pairs' if len(pairs) == every else _some(pairs, shown)}"
+                          for k, pairs in sorted(by_step.items()))
+        lines.append(f"  gradient descent with eta = {text(lr)} at {point_text(dict(point))} "
+                     f"({ARITHMETIC[arithmetic]}; the first step at which the pair differs): {steps}")
+    if lines:
+        lines.insert(0, "Separate (pairs of classes, by a representative each, that differ along a run of gradient "
+                        "descent from the initial point):")
+    if proof.not_separated is None:
+        lines.append("Not shown to separate: no run was tried for a network this large.")
+        return lines
+    frozen = set(proof.frozen_parameters or ())
+    open_pairs = [f"{{{', '.join(map(str, classes[i]))}}} and {{{', '.join(map(str, classes[j]))}}}"
+                  for i, j in proof.not_separated
+                  if not (set(proof.invariant_classes[i]) | set(proof.invariant_classes[j])) <= frozen]
+    if open_pairs:
+        lines.append(f"Not shown to separate (no run found them differ; a coarser tie may survive from this "
+                     f"initialisation): {_some(open_pairs, shown)}.")
+    return lines
+
+
+ARITHMETIC = {"exact": "computed exactly", "interval": "rigorous interval enclosures, disjoint"}
+
+
+def _some(items: list[str], shown: int) -> str:
+    return ", ".join(items) if len(items) <= shown else ", ".join(items[:shown]) + f" and {len(items) - shown:,} more"
 
 
 def proof_text(proof, widths=None) -> str:
     """A proof as text: classes at the initial point, the induction step with
-    one symbol per class, the invariant ties, stationarity and (if given) the
-    effective width of each layer."""
+    one symbol per class, the invariant ties, stationarity, frozen parameters,
+    separations and (if given) the effective width of each layer."""
     net = proof.network
     objective = net.nodes[net.objective].symbol
     params = net.parameters
     lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)"]
-    if len(net.samples) > 1:
-        lines.append(f"Data: {len(net.samples)} samples, gradients summed")
+    restriction = data_phrase(net)
+    if restriction is not None or len(net.samples) > 1:
+        lines.append(f"Data: {len(net.samples)} sample{'s' if len(net.samples) > 1 else ''}"
+                     f"{', gradients summed' if len(net.samples) > 1 else ''}; every claim holds for {scope(net)}")
     heading = "At the initial point, equal gradients" if proof.engine == "algebraic" else \
         "At the initial point, equal gradients (at least these; this engine sees structure, not algebra)"
     lines += ["", heading + ":"]
@@ -168,12 +308,9 @@ def proof_text(proof, widths=None) -> str:
             lines.append(f"  d{objective}/d{params[c[0]]} = {short_text(step.gradients[c[0]])}"
                          + (f"  (shared by {', '.join(str(params[p]) for p in c[1:])})" if len(c) > 1 else ""))
     lines += ["", "Tied forever (induction over the steps of gradient descent):", f"  {conclusion(proof)}."]
-    if proof.stationary:
-        lines += ["", "Stationary point: every gradient vanishes identically at the initial point; nothing ever moves."]
-    elif proof.stationary is None:
-        lines += ["", "Stationary point: not decided by this engine."]
-    else:
-        lines += ["", "Stationary point: no (some gradient is provably nonzero)."]
+    lines += ["", *separation_lines(proof)] if len(proof.invariant) > 1 else []
+    lines += ["", f"Stationary point: {stationary_text(proof, objective)}"]
+    lines += frozen_lines(proof)
     if widths:
         lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in widths)]
     lines += [f"  note: {n}" for n in proof.notes]

@@ -48,8 +48,15 @@ class Proof:
     * ``at_init``: parameters grouped by identical gradient at the initial point;
     * ``invariant``: the coarsest partition, no coarser than the initial ties,
       that gradient descent keeps for every learning rate, input and step;
-    * ``stationary``: every gradient vanishes identically at the initial
-      point, so nothing ever moves (None: this engine does not decide it).
+    * ``stationary``: True when every gradient is proven to vanish
+      identically at the initial point (nothing ever moves), False with
+      ``stationary_witness`` = (parameter, point, gradient there) where one
+      is provably not 0, None when undecided;
+    * ``frozen``: parameters proven never to move (``symgrad.frozen``);
+    * ``separations``: for pairs of invariant classes, a run of gradient
+      descent from the initial point in which they differ
+      (``symgrad.trajectory``); ``not_separated`` are the pairs of class
+      indices with no such run (None: not sought, the network is too large).
     """
 
     network: object
@@ -66,6 +73,17 @@ class Proof:
     undecided: tuple[tuple[int, int], ...] = ()
     zero_gradients: tuple[int, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    stationary_witness: tuple | None = None
+    frozen_parameters: tuple[int, ...] | None = ()
+    separations: tuple = ()
+    not_separated: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def frozen(self) -> tuple[sp.Symbol, ...] | None:
+        """The parameters proven never to move (None: this engine does not decide it)."""
+        if self.frozen_parameters is None:
+            return None
+        return tuple(self.network.parameters[p] for p in self.frozen_parameters)
 
     def _symbols(self, classes: Classes) -> list[tuple[sp.Symbol, ...]]:
         params = self.network.parameters

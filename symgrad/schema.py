@@ -28,7 +28,7 @@ MISSING = object()
 MAX_TEXT = 2000  # characters of a name or description
 
 
-class Invalid(Exception):
+class Invalid(SymgradError):
     """A value is not what its key expects (the message says what it expected)."""
 
 

@@ -35,6 +35,7 @@ from .progress import note
 from .graph import FUNCTION, INPUT, NEURON
 from .partition import canonical, classes_by_value
 from .proof import Proof
+from .trajectory import separations
 
 SHIFT = 32
 
@@ -129,8 +130,10 @@ def prove_structural(net, init, values, base) -> Proof:
     classes = canonical(classes_by_value(colouring.parameters))
     note = (f"colour refinement converged after {colouring.rounds} rounds; it proves these ties with no algebra "
             "and does not decide coincidences (such as every gradient vanishing)")
+    separated, apart = separations(net, values, classes)
     return Proof(network=net, init=init, engine="structural", initial_values=tuple(values), base=base,
-                 at_init_classes=classes, invariant_classes=classes, stationary=None, notes=(note,))
+                 at_init_classes=classes, invariant_classes=classes, stationary=None, notes=(note,),
+                 frozen_parameters=None, separations=separated, not_separated=apart)
 
 
 def _base_colours(base, count) -> list[int]:

@@ -14,8 +14,14 @@
    input; the initialisation agrees; hence forever.  Any tie-preserving
    partition finer than the initial ties is finer than every round's, so the
    fixpoint is the coarsest one.
-3. **Stationary point**: every gradient vanishes identically at the initial
-   point, so no optimiser ever moves the weights.
+3. **Stationary point**: proven when every gradient vanishes identically at
+   the initial point (nothing ever moves), refuted by a point where some
+   gradient is not 0 (``stationary_witness``), else undecided (None).
+4. **Frozen parameters** (``symgrad.frozen``): the greatest set that never
+   moves, whatever the others do.
+5. **Separations** (``symgrad.trajectory``): for pairs of invariant classes,
+   a run of gradient descent from the initial point where they differ; pairs
+   without one are "not shown to separate".
 
 >>> from symgrad import examples, Constant, Zero
 >>> proof = prove(examples.toy(), Constant("a"))
@@ -34,8 +40,10 @@ from .interrupts import checkpoint
 from .limits import check_size
 from .progress import note
 from .equality import is_zero
+from .frozen import frozen_parameters
 from .partition import canonical, classes_by_value, split
 from .proof import Proof, Round
+from .trajectory import separations
 from .witness import Evaluator
 
 ENGINES = ("algebraic", "structural")
@@ -66,12 +74,16 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
     note(f"gradients at the initial point: {net.parameter_count:,} parameters")
     at_init = _at_init(net, values, seed)
     rounds = _refine(net, base, seed)
+    note("frozen parameters and trajectory witnesses")
+    frozen = frozen_parameters(net, values, at_init["zeros"], seed)
+    separated, apart = separations(net, values, rounds[-1].result, seed)
     return Proof(
         network=net, init=init, engine="algebraic", initial_values=tuple(values), base=base,
         at_init_classes=at_init["classes"], invariant_classes=rounds[-1].result,
-        stationary=at_init["stationary"], at_init_gradients=at_init["gradients"],
-        at_init_splits=at_init["splits"], rounds=tuple(rounds),
+        stationary=at_init["stationary"], stationary_witness=at_init["moving"],
+        at_init_gradients=at_init["gradients"], at_init_splits=at_init["splits"], rounds=tuple(rounds),
         undecided=at_init["undecided"], zero_gradients=at_init["zeros"], notes=at_init["notes"],
+        frozen_parameters=frozen, separations=separated, not_separated=apart,
     )
 
 
@@ -90,17 +102,23 @@ def _at_init(net, values, seed) -> dict:
         return cache[0]
 
     classes, splits, undecided = split((tuple(range(net.parameter_count)),), evaluator, grads)
-    zeros, unknown = [], []
+    zeros, unknown, moving = [], [], None
     for p in range(net.parameter_count):
-        if evaluator.nonzero(p) is None:
-            (zeros if is_zero(grads()[p]) else unknown).append(p)
-    stationary = len(zeros) == net.parameter_count
+        point = evaluator.nonzero(p)
+        if point is not None:
+            moving = moving or (net.parameters[p], point.exact, evaluator.show(point.gradients[p]))
+        elif is_zero(grads()[p]):
+            zeros.append(p)
+        else:
+            unknown.append(p)
+    # stationary: proven (every gradient zero), refuted (a point where one is not), or undecided (None)
+    stationary = True if len(zeros) == net.parameter_count else False if moving else None
     notes = ()
     if unknown:
         notes = (f"{len(unknown)} gradients are zero at every sampled point but no canonical form proves it",)
     gradients = tuple(grads()) if net.parameter_count <= GRADIENTS_KEPT else None
     return {"classes": classes, "splits": splits, "undecided": undecided, "gradients": gradients,
-            "stationary": stationary, "zeros": tuple(zeros), "notes": notes}
+            "stationary": stationary, "moving": moving, "zeros": tuple(zeros), "notes": notes}
 
 
 def _refine(net, base, seed) -> list[Round]:

@@ -64,17 +64,18 @@ def assert_gradients_differ(net, w_a, w_b, init: Constraint | None = None, data=
 def assert_tied_forever(net, groups, init: Constraint | None = None, data=None) -> None:
     """Assert that the weights of each group stay equal for every step of
     gradient descent, every learning rate and every input: each group lies
-    in one invariant class of ``symgrad.prove(net, init)``, or the initial
-    point is stationary and the group starts equal.  ``groups`` is a list
+    in one invariant class of ``symgrad.prove(net, init)``, or its members
+    are frozen (they never move) and start equal.  ``groups`` is a list
     of groups of names (or one group)."""
     __tracebackhide__ = True
     proof = prove(net, _init(init), data=data)
     net, values = proof.network, proof.initial_values
     owner = {p: k for k, c in enumerate(proof.invariant_classes) for p in c}
+    frozen = set(proof.frozen_parameters or ())
     for group in _groups(groups):
         members = [net.index_of(w) for w in group]
-        if proof.stationary and len({values[p] for p in members}) == 1:
-            continue  # nothing ever moves
+        if set(members) <= frozen and len({values[p] for p in members}) == 1:
+            continue  # they never move
         apart = [q for q in members if owner[q] != owner[members[0]]]
         if apart:
             verdict, lines = _why_apart(proof, members[0], apart[0])

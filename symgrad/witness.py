@@ -47,16 +47,34 @@ def is_rational_network(net) -> bool:
 
 
 def random_value(symbol: sp.Symbol, rng: random.Random) -> Fraction:
-    """A random small rational respecting ``symbol``'s sign assumptions."""
-    while True:
-        q = Fraction(rng.randint(-19, 19), rng.randint(1, 7))
-        if symbol.is_positive and q <= 0 or symbol.is_negative and q >= 0:
+    """A random small rational that satisfies every assumption declared on
+    ``symbol`` (integer, positive, nonzero, even, ...), checked by SymPy.
+
+    >>> rng = random.Random(0)
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> all(q.denominator == 1 and q > 0 for q in (random_value(n, rng) for _ in range(50)))
+    True
+    """
+    integer = bool(symbol.is_integer)
+    for attempt in range(1000):
+        q = Fraction(rng.randint(-19, 19), 1 if integer else rng.randint(1, 7))
+        if symbol.is_positive and q <= 0 or symbol.is_negative and q >= 0 \
+                or symbol.is_nonnegative and q < 0 or symbol.is_nonpositive and q > 0:
             q = -q
-        if q == 0 and (symbol.is_nonzero or symbol.is_positive or symbol.is_negative):
-            continue
-        if symbol.is_nonnegative and q < 0 or symbol.is_nonpositive and q > 0:
-            q = -q
-        return q
+        if satisfies(symbol, q):
+            return q
+    raise Inconclusive(f"no small rational satisfies the assumptions of {symbol}")
+
+
+def satisfies(symbol: sp.Symbol, q: Fraction) -> bool:
+    """Whether the rational ``q`` has every property assumed of ``symbol``.
+
+    >>> satisfies(sp.Symbol("k", integer=True), Fraction(5, 7)), satisfies(sp.Symbol("k", even=True), Fraction(4))
+    (False, True)
+    """
+    value = sp.Rational(q.numerator, q.denominator)
+    return all(getattr(value, f"is_{key}") is wanted for key, wanted in symbol.assumptions0.items()
+               if wanted is not None and key not in ("commutative",))
 
 
 @dataclass

@@ -26,9 +26,12 @@ def test_a_name_from_the_input_never_becomes_a_path(tmp_path, name, suffix):
     work.mkdir(parents=True)
     spec = work / "net.toml"
     spec.write_text(f"name = {name.replace('/ABSOLUTE', str(absolute))!r}\n".replace("'", '"') + TRACED)
+    scratch = tmp_path / "scratch" / "deep"        # TeX's temporary build folder goes here
+    scratch.mkdir(parents=True)
     before = files_under(tmp_path)
     done = subprocess.run([sys.executable, "-m", "symgrad", "report", spec, "-o", out / f"a{suffix}"], cwd=work,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT)})
     assert done.returncode in (0, 3), done.stderr     # 3: no TeX here (then the .tex was written)
     created = files_under(tmp_path) - before
     assert created and all(path.startswith("work/deep/out") for path in created), created

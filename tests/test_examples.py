@@ -50,15 +50,38 @@ def softmax(logits):
     return [sp.exp(z) / total for z in logits]
 
 
-def test_softmax_ce_gradient_is_x_i_times_y_j_minus_t_j():
+def test_softmax_ce_gradient_is_x_i_times_sum_t_y_j_minus_t_j():
+    """L = -sum_k t_k log y_k, differentiated by SymPy from the formula written out: for any
+    targets dL/dW_ij = x_i ((t1 + t2 + t3) y_j - t_j), which is x_i (y_j - t_j) only when sum t = 1."""
     net = sg.examples.softmax_ce().with_data(None)   # the network's own symbols
     W = sp.Matrix(2, 3, net.weights)                  # row-major: W[i, j] = weight from x_i to class j
     y = softmax([W[0, j] * x1 + W[1, j] * x2 for j in range(3)])
-    d = sg.derive(net)
     t = [t1, t2, t3]
+    loss = -sum(tk * sp.log(yk) for tk, yk in zip(t, y))
+    d = sg.derive(net)
     for i, x in enumerate([x1, x2]):
         for j in range(3):
-            assert sp.simplify(d.gradient(W[i, j]) - x * (y[j] - t[j])) == 0
+            assert sp.simplify(d.gradient(W[i, j]) - sp.diff(loss, W[i, j])) == 0
+            assert sp.simplify(d.gradient(W[i, j]) - x * ((t1 + t2 + t3) * y[j] - t[j])) == 0
+
+
+@pytest.mark.parametrize("targets", [(1, 1, 0), (2, 0, 0), (0, 0, 0), (sp.Rational(1, 2), sp.Rational(1, 3), 5)])
+def test_cross_entropy_gradients_are_exact_for_unnormalised_targets(targets):
+    net = sg.examples.softmax_ce().with_data([dict(zip((t1, t2, t3), targets))])
+    W = sp.Matrix(2, 3, net.weights)
+    y = softmax([W[0, j] * x1 + W[1, j] * x2 for j in range(3)])
+    loss = -sum(tk * sp.log(yk) for tk, yk in zip(targets, y))
+    d = sg.derive(net)
+    for w in net.weights:
+        assert sp.simplify(d.gradient(w) - sp.diff(loss, w)) == 0
+
+
+def test_zero_cross_entropy_targets_are_stationary_and_tie_nothing_apart():
+    """t = 0: L is identically 0, every gradient is 0 (not "not stationary")."""
+    net = sg.examples.softmax_ce().with_data([{t1: 0, t2: 0, t3: 0}])
+    proof = sg.prove(net, sg.Constant("a"))
+    assert proof.stationary is True and len(proof.at_init) == 1
+    assert set(proof.frozen) == set(net.weights)
 
 
 def test_softmax_ce_at_constant_init_with_target_class_1():

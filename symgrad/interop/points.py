@@ -2,9 +2,8 @@
 
 A point gives every parameter, and every free symbol of the data's inputs and
 targets, a dyadic rational ``k/512`` in [-2, 2] (exact in float64, so another
-engine sees the very same point), respecting sign assumptions; cross-entropy
-targets are one-hot per sample, the probability vectors symgrad's slope
-``y - t`` assumes.  symgrad's gradients are evaluated from the explicit
+engine sees the very same point), respecting sign assumptions; targets are
+as free as inputs (cross-entropy targets need not sum to 1).  symgrad's gradients are evaluated from the explicit
 expressions (``derive(net).gradient``), exactly at the point, then to 40
 digits.  The undefined activation sigma has no value: both sides replace it
 by SiLU, ``sigma(z) = z / (1 + exp(-z))``.
@@ -29,7 +28,6 @@ import mpmath
 import sympy as sp
 
 from ..derive import derive
-from ..errors import SymgradError
 from ..functions import SIGMA
 
 MP = mpmath.mp.clone()
@@ -50,21 +48,11 @@ def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
     return v
 
 
-def is_cross_entropy(net) -> bool:
-    op = net.nodes[net.objective].op
-    return op is not None and op.name == "cross_entropy"
-
-
 def random_point(net, rng: random.Random) -> dict:
     """Values for the parameters and the data's free symbols (see the module)."""
     point = {w: random_value(w, rng) for w in net.parameters}
     for sample in net.samples:
         targets = [sp.sympify(sample.get(t, t)) for t in net.targets]
-        if is_cross_entropy(net) and any(t.free_symbols for t in targets):
-            if not all(t.is_Symbol for t in targets):
-                raise SymgradError("cross-entropy targets must be numbers or plain symbols to be made one-hot")
-            hot = rng.randrange(len(targets))
-            point.update({t: sp.S.One if k == hot else sp.S.Zero for k, t in enumerate(targets)})
         for x in net.inputs:
             for s in sorted(sp.sympify(sample.get(x, x)).free_symbols - point.keys(), key=str):
                 point[s] = random_value(s, rng)

@@ -117,6 +117,8 @@ def _learning_rate(spec, example, assets) -> dict:
 
     net = example.build()
     theorem = learning_rate_theorem(net, steps=spec.steps)
+    if not theorem.applies:
+        return _learning_rate_does_not_apply(net, theorem)
     found = learning_rate_counterexample(net)
     params = net.parameters
     eta = theorem.lr
@@ -138,4 +140,28 @@ def _learning_rate(spec, example, assets) -> dict:
             "weights": [TeX(", ".join(latex(v) for v in w)) for w in found.weights],
             "zero_agree": found.zero_init_agree,
         },
+    }
+
+
+def _learning_rate_does_not_apply(net, theorem) -> dict:
+    """The theorem's hypothesis fails: say so, with a counterexample from zero init if one is found."""
+    from ..errors import SymgradError
+
+    try:
+        found = learning_rate_counterexample(net, steps=4, zero_init=True)
+    except SymgradError:
+        found = None
+    params = net.parameters
+    return {
+        "template": "analysis_learning_rate_fails.tex.jinja", "title": "The learning rate from zero initialisation",
+        "summary": TeX(escape("The learning-rate theorem needs the prediction's argument to be linear in the weights; "
+                              "here it is not, so the theorem does not apply.")),
+        "prediction": tex(theorem.prediction),
+        "counter": None if found is None else {
+            "data": [TeX(", ".join(f"${latex(k)} = {latex(v)}$" for k, v in s.items())) for s in found.data],
+            "lrs": [tex(r) for r in found.lrs], "step": found.step, "sample": found.sample + 1,
+            "predictions": [tex(y) for y in found.predictions],
+            "weights": [TeX(", ".join(latex(v) for v in w)) for w in found.weights],
+        },
+        "params": TeX(", ".join(f"${latex(p)}$" for p in params)),
     }

@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..activations import relu
 from ..derive import derive
-from ..printing import conclusion, latex
+from ..printing import conclusion, latex, scope
 from ..quotient import effective_width
 from ..symmetry import prove
 from ..unroll import unroll
@@ -89,9 +89,9 @@ def tied_text(proof) -> TeX:
     """The invariant ties as a sentence with the classes typeset as math."""
     tied = [f"${members(c, limit=len(c))}$" for c in proof.invariant if len(c) > 1]
     if not tied:
-        return TeX(escape("no two parameters stay tied: each one is free to move on its own"))
+        return TeX(escape("no two parameters are proven tied on the whole tied subspace"))
     listed = tied[0] if len(tied) == 1 else ", ".join(tied[:-1]) + " and " + tied[-1]
-    return TeX(listed + escape(" for every step, every learning rate and every input"))
+    return TeX(listed + escape(f" for every step, every learning rate and {scope(proof.network)}"))
 
 
 # -- the network and its derivation -----------------------------------------------
@@ -143,7 +143,9 @@ def scenario_section(net, init, title: str = "", remark: str = "", data=None, co
         "classes": len(proof.at_init_classes), "matrices": _matrices(proof),
         "splits": [_split(proof, s) for s in proof.at_init_splits[:8] if s.point is not None],
         "undecided": [members([params[a], params[b]]) for a, b in proof.undecided],
-        "stationary": proof.stationary,
+        "stationary": proof.stationary, "moving": _moving(proof), "scope": scope(net), "engine": proof.engine,
+        "frozen": None if proof.frozen is None else listing(proof.frozen),
+        "separations": _separations(proof), "apart": _not_separated(proof),
         "induction": _induction(proof),
         "conclusion": conclusion(proof), "tied": tied_text(proof), "tied_sentence": _sentence(tied_text(proof)),
         "widths": [{"layer": w.layer, "units": w.units, "distinct": w.distinct,
@@ -201,6 +203,42 @@ def _matrices(proof) -> list[dict]:
 
 def _bias(net):
     return next((j for j, n in enumerate(net.nodes) if n.kind == "bias"), None)
+
+
+def _moving(proof) -> dict | None:
+    """The certificate that the initial point is not stationary."""
+    if proof.stationary_witness is None:
+        return None
+    w, point, value = proof.stationary_witness
+    objective = proof.network.nodes[proof.network.objective].symbol
+    shown = _value(value)
+    equation = f"{partial(objective, w)} {shown}" if shown.startswith(r"\approx") else f"{partial(objective, w)} = {shown}"
+    return {"equation": TeX(equation), "point": [TeX(f"${latex(k)} = {latex(v)}$") for k, v in point.items()]}
+
+
+def _separations(proof) -> list[dict]:
+    """The trajectory witnesses, one entry per run and step."""
+    runs: dict = {}
+    for sep in proof.separations:
+        runs.setdefault((sep.lr, tuple(sep.point.items()), sep.arithmetic), {}).setdefault(sep.step, []).append(sep)
+    every = len(proof.invariant) * (len(proof.invariant) - 1) // 2
+    return [{"lr": tex(lr), "point": [TeX(f"${latex(k)} = {latex(v)}$") for k, v in point],
+             "exact": arithmetic == "exact",
+             "steps": [{"step": k, "all": len(found) == every,
+                        "pairs": [TeX(rf"{latex(s.first)} \ne {latex(s.second)}") for s in found[:12]],
+                        "more": max(0, len(found) - 12)} for k, found in sorted(steps.items())]}
+            for (lr, point, arithmetic), steps in runs.items()]
+
+
+def _not_separated(proof) -> list[TeX] | None:
+    """Pairs of classes that no run separated (not both frozen); None: not sought."""
+    if proof.not_separated is None:
+        return None
+    frozen = set(proof.frozen_parameters or ())
+    classes = proof.invariant_classes
+    params = proof.network.parameters
+    return [TeX(rf"\{{{listing(params[p] for p in classes[i])}\}} and \{{{listing(params[p] for p in classes[j])}\}}")
+            for i, j in proof.not_separated if not set(classes[i]) | set(classes[j]) <= frozen][:12]
 
 
 def _split(proof, split) -> dict:
