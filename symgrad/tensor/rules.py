@@ -303,3 +303,15 @@ def broadcast_tensors(pal, xs):
     outs = [np.broadcast_to(x.c, shape).copy() for x in xs]
     return outs, lambda ds: back(*[(x, K.unbroadcast(pal, d, x.shape) if d is not None else None)
                                    for x, d in zip(xs, ds)])
+
+
+@rule("aten.zeros_like.default", "aten.ones_like.default", "aten.full_like.default",
+      "aten.new_zeros.default", "aten.new_ones.default", "aten.new_full.default")
+def like(pal, x, *args, _target, **kwargs):
+    """A constant that takes only its shape (or nothing) from ``x``: coloured by value."""
+    import torch
+    real = _target(torch.zeros(x.shape), *args, **kwargs)
+    return pal.const(real.double().numpy()), lambda d: []
+
+
+like.wants_target = True
