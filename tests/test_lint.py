@@ -203,3 +203,29 @@ def test_train_mode_is_restored():
     m = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1)).eval()
     lint(m, torch.randn(3, 2))
     assert not m.training and not m[1].training
+
+
+def test_hash_collisions_never_give_false_ties(monkeypatch):
+    """With a hash that collides almost always, verification keeps the result exact."""
+    from symgrad.tensor import palette
+    model, inputs, loss, targets = command.build(os.path.join(MODELS, "widened_mlp.py"))
+    good = lint(model, inputs, loss, targets)
+    monkeypatch.setattr(palette, "row_hash", lambda tag, rows: (rows.sum(axis=1) % 5).astype(np.uint64))
+    bad = lint(model, inputs, loss, targets)
+    for n in good.classes:
+        a, b = good.classes[n].ravel(), bad.classes[n].ravel()
+        assert ((a[:, None] == a[None, :]) == (b[:, None] == b[None, :])).all(), n
+    assert any("collisions" in note for note in bad.notes)
+
+
+def test_fx_fallback_captures_the_same_graph():
+    from symgrad.tensor.capture import _fx
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    nn.init.zeros_(m[0].weight)
+    nn.init.zeros_(m[0].bias)
+    cap = _fx(m, (torch.randn(5, 3),), "", [])
+    from symgrad.tensor.refine import fixpoint
+    fp = fixpoint(cap, (torch.randn(5, 3),))
+    frozen = fp.split(fp.frozen)
+    assert frozen["0.weight"].all() and frozen["2.weight"].all() and not frozen["2.bias"].any()

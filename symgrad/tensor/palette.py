@@ -49,10 +49,21 @@ class _Table:
     """Interned rows of one (tag, width): sorted hashes, their ids and rows."""
 
     def __init__(self, width):
-        self.keys = np.zeros(0, np.uint64)
-        self.ids = np.zeros(0, np.int64)
-        self.rows = np.zeros((0, width), np.int64)
+        self.keys = np.zeros(0, np.uint64)      # sorted
+        self.ids = np.zeros(0, np.int64)        # id of each key
+        self.block = np.zeros(0, np.int64)      # which stored block holds each key's row
+        self.local = np.zeros(0, np.int64)      # and where in it
+        self.blocks = []                        # the interned rows, kept by reference
         self.overflow = {}          # exact row bytes -> id, for hash collisions only
+
+    def rows_at(self, pos):
+        """The stored rows of the keys at ``pos`` (one gather per block)."""
+        bk, lc = self.block[pos], self.local[pos]
+        out = np.empty((len(pos), self.blocks[0].shape[1]), np.int64)
+        for b in np.unique(bk):
+            sel = bk == b
+            out[sel] = self.blocks[b][lc[sel]]
+        return out
 
 
 class Palette:
@@ -120,7 +131,7 @@ class Palette:
         hit = (pos < len(table.keys)) & (table.keys[posc] == keys) if len(table.keys) else np.zeros(len(keys), bool)
         same = np.zeros(len(keys), bool)
         if hit.any():
-            same[hit] = (table.rows[posc[hit]] == reps[hit]).all(axis=1)
+            same[hit] = (table.rows_at(posc[hit]) == reps[hit]).all(axis=1)
             ids[same] = table.ids[posc[same]]
         clash = hit & ~same                                 # hash known, row differs
         later = np.zeros(len(keys), bool)                   # repeated hash among new reps
@@ -140,9 +151,10 @@ class Palette:
         if m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
             self._grow(m)
-            allk = np.concatenate([table.keys, keys[new]])
-            order = np.argsort(allk, kind="stable")
-            table.keys = allk[order]
-            table.ids = np.concatenate([table.ids, ids[new]])[order]
-            table.rows = np.concatenate([table.rows, reps[new]])[order]
+            table.blocks.append(reps[new])
+            at = np.searchsorted(table.keys, keys[new])
+            table.keys = np.insert(table.keys, at, keys[new])
+            table.ids = np.insert(table.ids, at, ids[new])
+            table.block = np.insert(table.block, at, len(table.blocks) - 1)
+            table.local = np.insert(table.local, at, np.arange(m))
         return ids
