@@ -1,11 +1,10 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
-import numpy as np
-
 from .capture import capture
 from .findings import Report
 from .evidence import Probe
 from .refine import fixpoint, initial_values
+from .result import LintResult
 
 
 def supported_ops():
@@ -65,13 +64,5 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
     if fp.collisions:
         notes.append(f"{fp.collisions} hash collisions were detected and resolved exactly")
     classes, frozen = fp.split(fp.classes), fp.split(fp.frozen)
-    return LintResult_(name or type(model).__name__, cap.objective, classes, frozen,
-                       dict(cap.trainable), report.findings, fp.rounds, cap.method, notes)
-
-
-def LintResult_(*args):
-    from .result import LintResult
-    return LintResult(*[dict(a) if isinstance(a, dict) else a for a in args])
-
-
-__all__ = ["lint", "supported_ops", "np"]
+    return LintResult(name or type(model).__name__, cap.objective, classes, frozen,
+                      dict(cap.trainable), report.findings, fp.rounds, cap.method, notes)
