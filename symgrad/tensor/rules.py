@@ -209,7 +209,7 @@ SHAPE_OPS = [
     "swapaxes.default", "transpose_.default", "unsqueeze_.default", "view_as.default",
     "reshape_as.default", "expand_as.default", "tile.default", "index_select.default",
     "index.Tensor", "gather.default", "constant_pad_nd.default", "numpy_T.default",
-    "t_.default", "squeeze_.dim", "as_strided.default", "unfold.default", "repeat_interleave.self_int",
+    "t_.default", "squeeze_.dim", "unfold.default", "repeat_interleave.self_int",
 ]
 
 
