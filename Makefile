@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build (the extra's range would take any newer build)
 	$(PY) -m pip install --quiet -e '.[test,torch,plot]'
 	touch $@ $(VENV)/.installed
 

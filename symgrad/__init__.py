@@ -2,36 +2,50 @@
 
 Build a network whose weights are SymPy symbols, derive every gradient
 exactly, substitute an initialisation and prove which weights stay tied.
+The package is lazy: importing it (or its pytest plugin, or its command
+line) loads no SymPy until a name below is first used.
 
 >>> import symgrad as sg
 >>> net = sg.examples.toy()
 >>> sg.derive(net).gradient("w9")
 w5*(w1*x1 + w3*x2) + w7*(w2*x1 + w4*x2)
 """
-import os as _os
+from importlib import import_module
 
-# SymPy's cache of 1,000 entries slows large derivations several times; the
-# size is read once, when SymPy is first imported.
-_os.environ.setdefault("SYMPY_CACHE_SIZE", "200000")
-
-from .errors import SymgradError  # noqa: E402
-from .graph import Layer, Network, NetworkBuilder, Node  # noqa: E402
-from .derive import Derivation, derive  # noqa: E402
-from .constraints import Constant, Distinct, PerLayer, Tied, Zero  # noqa: E402
-from .symmetry import prove  # noqa: E402
-from .unroll import Trajectory, unroll  # noqa: E402
-from .optim import Adam, GradientDescent, Momentum  # noqa: E402
-from .train import Trace, train  # noqa: E402
-from .linearise import Linearisation, Swap, linearise, unit_swap  # noqa: E402
-from .perceptron import Counterexample, LearningRateTheorem, learning_rate_counterexample, learning_rate_theorem  # noqa: E402
-from .quotient import effective_width, quotient  # noqa: E402
-from .description import describe, load  # noqa: E402
-from . import data, description, examples, testing  # noqa: E402
-
-__all__ = [
-    "Adam", "Constant", "Counterexample", "Derivation", "Distinct", "GradientDescent", "Layer", "LearningRateTheorem",
-    "Linearisation", "Momentum", "Network", "NetworkBuilder", "Node", "PerLayer", "Swap", "SymgradError", "Tied",
-    "Trace", "Trajectory", "Zero", "data", "derive", "describe", "description", "effective_width", "examples", "learning_rate_counterexample",
-    "learning_rate_theorem", "linearise", "load", "prove", "quotient", "testing", "train", "unit_swap", "unroll",
-]
 __version__ = "0.1.0"
+
+# public name -> the module that defines it (submodules are public names themselves)
+_PUBLIC = {
+    "SymgradError": "errors",
+    "Layer": "graph", "Network": "graph", "NetworkBuilder": "graph", "Node": "graph",
+    "Derivation": "derivation", "derive": "derivation",
+    "Constant": "constraints", "Distinct": "constraints", "PerLayer": "constraints", "Tied": "constraints",
+    "Zero": "constraints",
+    "prove": "symmetry",
+    "Trajectory": "unrolling", "unroll": "unrolling",
+    "Adam": "optim", "GradientDescent": "optim", "Momentum": "optim",
+    "Trace": "training", "train": "training",
+    "Linearisation": "linearisation", "Swap": "linearisation", "linearise": "linearisation",
+    "unit_swap": "linearisation",
+    "Counterexample": "perceptron", "LearningRateTheorem": "perceptron",
+    "learning_rate_counterexample": "perceptron", "learning_rate_theorem": "perceptron",
+    "effective_width": "quotients", "quotient": "quotients",
+    "describe": "description", "load": "description",
+    "lint": "tensor",
+    "data": None, "description": None, "examples": None, "testing": None,
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """Import what ``name`` needs on first use (PEP 562), as SciPy does."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
+    module = import_module(f".{_PUBLIC[name] or name}", __name__)
+    value = module if _PUBLIC[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -19,6 +19,7 @@ import math
 from fractions import Fraction
 
 import mpmath
+from mpmath.ctx_iv import MPIntervalContext
 import sympy as sp
 
 from .errors import Inconclusive
@@ -114,7 +115,7 @@ class Interval(_Sign):
     """Rigorous enclosures (mpmath.iv at 60 digits): disjoint means different."""
 
     name = "interval"
-    ctx = mpmath.iv
+    ctx = MPIntervalContext()   # symgrad's own context: mpmath's global ``iv`` keeps its precision
     ctx.dps = 60
     one, zero = ctx.mpf(1), ctx.mpf(0)
 

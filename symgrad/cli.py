@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import json
 import os
+import re
 import signal
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import interrupts
+from . import __version__, interrupts
 from .errors import DescriptionError, NoTeX, SymgradError, TeXError, TimeLimit
 
 EPILOG = """examples:
@@ -47,6 +49,12 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2."""
 
     def error(self, message: str):
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            close = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]}?"
         raise SymgradError(message)
 
 
@@ -69,6 +77,7 @@ def network_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> Parser:
     parser = Parser(prog="symgrad", description="Exact, symbolic proofs about neural-network gradients.",
                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"symgrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     ex = sub.add_parser("examples", help="list the built-in examples")
     ex.add_argument("--json", action="store_true", help="print one JSON object")
@@ -85,7 +94,24 @@ def build_parser() -> Parser:
     proof_options(r)
     r.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.pdf or FILE.tex")
     r.add_argument("--steps", type=int, default=0, metavar="K", help="show K unrolled steps of gradient descent")
+    lint = sub.add_parser("lint", help="prove which parameters of a PyTorch model stay tied forever or never move",
+                          epilog=LINT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lint.add_argument("target", metavar="FILE.py:FACTORY",
+                      help="a Python file and a function in it returning (model, inputs[, loss, targets]) "
+                           "(FACTORY defaults to factory)")
+    lint.add_argument("--json", action="store_true", help="print one JSON object")
+    lint.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="give up after SECONDS")
     return parser
+
+
+LINT_EPILOG = """examples:
+  symgrad lint examples/models/lora.py:factory
+  symgrad lint examples/models/zero_gate.py:factory --json
+
+exit status: 0 nothing found, 1 findings (tied or frozen parameters), 2 bad input
+(an unsupported operation is named with its module path), 5 could not write the
+output, 130 interrupted. The factory is your own code and runs as it is.
+"""
 
 
 def proof_options(p: argparse.ArgumentParser) -> None:
@@ -138,7 +164,7 @@ def cmd_examples(args) -> str:
 
 
 def cmd_derive(args) -> str:
-    from .derive import derive
+    from .derivation import derive
     from .export import derivation_dict
     from .limits import check_size
 
@@ -198,7 +224,7 @@ WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not comp
 def cmd_prove(args) -> str:
     from .export import proof_dict
     from .printing import proof_text
-    from .quotient import effective_width
+    from .quotients import effective_width
     from .symmetry import prove
 
     net, init, data = resolve_question(args)
@@ -207,6 +233,21 @@ def cmd_prove(args) -> str:
     if args.json:
         return json.dumps(proof_dict(proof, widths), indent=2)
     return proof_text(proof, widths)
+
+
+def cmd_lint(args) -> tuple[str, int]:
+    """Lint a PyTorch model; exit status 1 when there are findings, as linters do."""
+    try:
+        import torch  # noqa: F401  (an optional extra)
+    except ImportError:
+        raise SymgradError("symgrad lint needs PyTorch: pip install 'symgrad[torch]'") from None
+    from .tensor.command import build
+    from .tensor.lint import lint
+
+    model, inputs, loss, targets = build(args.target)
+    result = lint(model, inputs, loss, targets, name=args.target)
+    text = json.dumps(result.to_json(), indent=2) if args.json else str(result)
+    return text, 0 if result.ok else 1
 
 
 def show_progress(message: str) -> None:
@@ -235,12 +276,15 @@ def cmd_report(args) -> str:
         context = network_context(net, init, data, steps=args.steps, engine=args.engine)
     note(f"writing {args.output} ...")
     written = write_report(context, args.output)
+    if args.json:
+        return json.dumps({"report": str(written), "network": net.name, "engine": args.engine}, indent=2)
     return f"wrote {written}"
 
 
 MAX_TIMEOUT = 7 * 24 * 3600
 
-COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report}
+COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report,
+            "lint": cmd_lint}
 
 
 def run(args) -> str:
@@ -265,11 +309,16 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
+SYMPY_CACHE_SIZE = "200000"  # SymPy's default 1,000 entries slow large derivations several times
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (128 + the signal's
     number if SIGINT or SIGTERM arrived at any time, even if the work ended)."""
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     interrupts.install()
+    if "sympy" not in sys.modules:   # read once, when SymPy is first imported (this process only)
+        os.environ.setdefault("SYMPY_CACHE_SIZE", SYMPY_CACHE_SIZE)
     try:
         status = run_command(argv)
         signum = interrupts.received()
@@ -284,6 +333,11 @@ def main(argv=None) -> int:
     return interrupts.exit_status(signum)
 
 
+def outcome(result) -> tuple[str, int]:
+    """A command's text and exit status (a command that returns only text is done: 0)."""
+    return result if isinstance(result, tuple) else (result, 0)
+
+
 def run_command(argv) -> int:
     """Parse and run one command; returns its exit status."""
     args = None
@@ -292,11 +346,11 @@ def run_command(argv) -> int:
         interrupts.checkpoint("reading")
         if sys.stdout is None:   # started with its standard output closed (>&-)
             raise OSError("standard output is closed")
-        result = run(args)
+        result, status = outcome(run(args))
         interrupts.checkpoint()
         print(result)
         sys.stdout.flush()
-        return 0
+        return status
     except DescriptionError as error:
         for line in error.lines:
             print(f"symgrad: error: {one_line(line)}", file=sys.stderr)

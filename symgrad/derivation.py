@@ -28,6 +28,7 @@ import sympy as sp
 from .backends import SYMBOLIC as S
 from .backprop import local_partials, node_delta, node_value, parameter_gradient, pre_activation, run
 from .graph import FUNCTION, NEURON, Network
+from .examples import as_network
 from .interrupts import checkpoint
 
 PATH_LIMIT = 512  # the path form is shown only below this many paths
@@ -201,7 +202,7 @@ def derive(network: Network) -> Derivation:
     x1
     """
     checkpoint("deriving")
-    return Derivation(network)
+    return Derivation(as_network(network, "sg.derive"))
 
 
 

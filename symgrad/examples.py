@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from os import PathLike
 from pathlib import Path
 
 from . import description
@@ -193,7 +194,7 @@ def _analysis(table: Table, net: Network, problems: Problems):
 
 
 def _unit_pair(net: Network, value) -> tuple[str, str]:
-    from .linearise import unit_swap
+    from .linearisation import unit_swap
 
     units = array(name, 2)(value)
     if len(units) != 2:
@@ -209,7 +210,7 @@ def _sample_table(value) -> dict:
 
 
 def _point(net: Network, point) -> dict:
-    from .linearise import point_values
+    from .linearisation import point_values
 
     if not isinstance(point, dict):
         raise Invalid(f"expected a table of parameter values, got {show(point)}")
@@ -240,6 +241,29 @@ def example(ref: str) -> Example:
 def get(ref: str) -> Network:
     """The network of the built-in example (or description file) ``ref``."""
     return example(ref).build()
+
+
+def as_network(value, caller: str = "this function") -> Network:
+    """What a user may pass where a network is expected: a ``Network``, a
+    built-in example's name or a description file's path; anything else is
+    refused at once with a TypeError that says what is accepted.
+
+    >>> as_network("toy").weight_count
+    10
+    >>> as_network(3, "sg.prove")
+    Traceback (most recent call last):
+    ...
+    TypeError: sg.prove takes a Network, a built-in example's name (sg.examples.names()) or a description file's path, not int
+    """
+    if isinstance(value, Network):
+        return value
+    if isinstance(value, (str, PathLike)):
+        return example(str(value)).build()
+    kind = type(value).__name__
+    hint = ("; a PyTorch module is analysed with sg.lint(model, example_inputs)"
+            if any(c.__module__.startswith("torch") for c in type(value).__mro__) else "")
+    raise TypeError(f"{caller} takes a Network, a built-in example's name (sg.examples.names()) or a description "
+                    f"file's path, not {kind}{hint}")
 
 
 def __getattr__(attribute: str):

@@ -34,7 +34,7 @@ from .data import generic
 from .errors import SymgradError
 from .functions import phi
 from .graph import Network
-from .unroll import ETA, unroll
+from .unrolling import ETA, unroll
 
 RATES = tuple(map(sp.Rational, ("1/2", "1", "2", "3")))
 TRIES = 2000

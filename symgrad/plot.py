@@ -66,7 +66,7 @@ def line_styles(net, classes) -> list[Style]:
 
 
 def plot_trace(trace, path, classes=None, title: str | None = None):
-    """Draw ``trace`` (a ``symgrad.train.Trace``) coloured by ``classes`` and
+    """Draw ``trace`` (a ``symgrad.training.Trace``) coloured by ``classes`` and
     write it to ``path``; returns the matplotlib ``Figure``."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -93,10 +93,10 @@ def plot_trace(trace, path, classes=None, title: str | None = None):
 
 
 def plot_training(net, init, path, steps: int = 20, lr: float = 0.05, seed: int = 0, **options):
-    """Train ``net`` from ``init`` (``symgrad.train``), prove its invariant
+    """Train ``net`` from ``init`` (``symgrad.training``), prove its invariant
     classes (``symgrad.prove``) and plot the trace coloured by them."""
     from .symmetry import prove
-    from .train import train
+    from .training import train
 
     generic = net.with_data(None)  # ties proven for one generic sample hold for any data
     trace = train(generic, init, steps=steps, lr=lr, seed=seed, **options)

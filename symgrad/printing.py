@@ -117,7 +117,7 @@ def derivation_latex(d) -> str:
 
 def network_latex(net) -> str:
     """The network's forward equations as LaTeX (for Jupyter)."""
-    from .derive import derive
+    from .derivation import derive
 
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
     return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
@@ -315,6 +315,24 @@ def proof_text(proof, widths=None) -> str:
         lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in widths)]
     lines += [f"  note: {n}" for n in proof.notes]
     return "\n".join(lines)
+
+
+def trajectory_text(trajectory) -> str:
+    """The unrolled steps as text: after each step, equal parameters share a line."""
+    lines = [f"{trajectory.network.name}: {trajectory.steps} step{'s' if trajectory.steps != 1 else ''} of "
+             f"{type(trajectory.optimiser).__name__} from {trajectory.init.describe()}, learning rate {text(trajectory.lr)}"]
+    for t in range(1, trajectory.steps + 1):
+        lines += ["", f"After step {t}:"]
+        for members in trajectory.ties(t):
+            lines.append(f"  {class_text(members)} = {short_text(trajectory.value(t, members[0]))}")
+    return "\n".join(lines)
+
+
+def trajectory_latex(trajectory) -> str:
+    """The last step's values as LaTeX (for Jupyter)."""
+    t = trajectory.steps
+    rows = [f"{' = '.join(latex(p) for p in c)} &= {latex(trajectory.value(t, c[0]))}" for c in trajectory.ties(t)]
+    return "$\\text{after step %d:}\\quad\\begin{aligned}%s\\end{aligned}$" % (t, r" \\ ".join(rows))
 
 
 def proof_latex(proof) -> str:

@@ -4,7 +4,9 @@ Installed with symgrad, it gives every test suite
 
 * ``symgrad_example``: a factory, ``symgrad_example("softmax_ce")`` builds a
   built-in example network (``symgrad.examples.names()`` lists them);
-* ``toy_net``: the toy network of the seed;
+* ``symgrad_toy``: the toy network (two inputs, two hidden layers of two
+  linear units, one output); ``toy_net`` is its old name, kept for one
+  release with a deprecation warning;
 * ``symgrad_assert``: the module ``symgrad.testing``, whose assertions
   (``assert_gradients_equal`` and friends) fail with both gradients, their
   simplified difference and a point where they differ.
@@ -16,6 +18,8 @@ symgrad is imported only when a test asks for a fixture::
         symgrad_assert.assert_tied_forever(net, [["w1", "w2"], ["w3", "w4"]])
 """
 from __future__ import annotations
+
+import warnings
 
 import pytest
 
@@ -29,9 +33,16 @@ def symgrad_example():
 
 
 @pytest.fixture
-def toy_net(symgrad_example):
+def symgrad_toy(symgrad_example):
     """The toy network: two inputs, two hidden layers of two linear units."""
     return symgrad_example("toy")
+
+
+@pytest.fixture
+def toy_net(symgrad_toy):
+    """Deprecated: use ``symgrad_toy``."""
+    warnings.warn("the fixture toy_net is deprecated: use symgrad_toy", DeprecationWarning, stacklevel=2)
+    return symgrad_toy
 
 
 @pytest.fixture

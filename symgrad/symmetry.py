@@ -36,6 +36,7 @@ from .backends import SYMBOLIC
 from .backprop import gradients_over
 from .constraints import Constant, Constraint
 from .errors import SymgradError
+from .examples import as_network
 from .interrupts import checkpoint
 from .limits import check_size
 from .progress import note
@@ -58,6 +59,7 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
     The algebraic engine refuses networks beyond ``max_size`` (default
     ``symgrad.limits.ALGEBRAIC_LIMIT``; see ``symgrad.limits.work_size``)."""
     checkpoint("proving")
+    network = as_network(network, "sg.prove")
     init = init if init is not None else Constant("a")
     if not isinstance(init, Constraint):
         raise SymgradError(f"{init!r} is not an initialisation (Constant, Zero, Distinct, Tied or PerLayer)")

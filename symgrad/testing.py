@@ -28,6 +28,7 @@ from .constraints import Constant, Constraint
 from .equality import decide, difference_point, is_zero, value_at
 from .printing import derivative_label, text
 from .symmetry import prove, symbolic_gradients
+from .tensor.assertions import assert_no_frozen_parameters, assert_no_persistent_ties  # noqa: F401 (real models)
 from .witness import Evaluator
 
 SIMPLIFY_OPS = 40  # sympy.simplify only below this many operations: it is slow on large expressions

@@ -63,6 +63,14 @@ class Trajectory:
 
         return trajectory_text(self)
 
+    def __repr__(self) -> str:
+        return f"<Trajectory of {self.network.name!r}: {self.steps} step{'s' if self.steps != 1 else ''}>"
+
+    def _repr_latex_(self) -> str:
+        from .printing import trajectory_latex
+
+        return trajectory_latex(self)
+
 
 def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per_sample: bool = False,
            expand: bool | None = None) -> Trajectory:

@@ -11,7 +11,7 @@ import symgrad as sg
 from symgrad.activations import relu
 from symgrad.constraints import PerLayer
 from symgrad.examples import REGISTRY
-from symgrad.quotient import effective_width
+from symgrad.quotients import effective_width
 
 a = sp.Symbol("a")
 A_NEGATIVE, A_POSITIVE = sp.Symbol("a", negative=True), sp.Symbol("a", positive=True)

@@ -10,7 +10,7 @@ import sympy as sp
 import symgrad as sg
 from reference import finite_difference, mp
 from symgrad.graph import NetworkBuilder
-from symgrad.linearise import linearise, unit_swap
+from symgrad.linearisation import linearise, unit_swap
 from symgrad.description import describe
 
 CONV = {"inputs": 5, "layers": [{"type": "conv1d", "filters": 3, "size": 2, "activation": "tanh"}, {"units": 1}],

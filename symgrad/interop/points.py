@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..derive import derive
+from ..derivation import derive
 from ..functions import SIGMA
 
 MP = mpmath.mp.clone()

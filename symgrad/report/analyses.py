@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..derive import derive
+from ..derivation import derive
 from ..examples import LearningRate, Linearise, Quotient, Trace
-from ..linearise import linearise, unit_swap
+from ..linearisation import linearise, unit_swap
 from ..perceptron import learning_rate_counterexample, learning_rate_theorem
 from ..printing import latex
-from ..quotient import quotient
+from ..quotients import quotient
 from ..symmetry import prove
 from .environment import TeX, escape
 
@@ -54,7 +54,7 @@ def _quotient(spec, example, assets) -> dict:
 
 
 def _trace(spec, example, assets) -> dict:
-    from ..train import train
+    from ..training import train
 
     proof = _first_proof(example)
     trace = train(proof.network, proof.init, steps=spec.steps, seed=1)

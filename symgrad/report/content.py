@@ -15,11 +15,11 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import relu
-from ..derive import derive
+from ..derivation import derive
 from ..printing import conclusion, latex, scope
-from ..quotient import effective_width
+from ..quotients import effective_width
 from ..symmetry import prove
-from ..unroll import unroll
+from ..unrolling import unroll
 from .breaking import lines, widest_piece, width
 from .diagram import diagram
 from .environment import TeX, escape
