@@ -49,7 +49,7 @@ import symgrad as sg
 
 ACTIVATIONS = ("identity", "relu", "relu:1/2", "relu:1", "sigmoid", "tanh", "sigma")
 TRANSCENDENTAL = ("sigmoid", "tanh")
-KINDS = ("gradient", "evaluator", "numbering", "init_values", "at_init", "at_init_split", "invariant",
+KINDS = ("api", "gradient", "evaluator", "numbering", "init_values", "at_init", "at_init_split", "invariant",
          "structural_invariant", "structural_finer", "stationary_true", "stationary_false", "frozen",
          "separation", "scope_text", "frozen_text")
 MP_DPS = 50
@@ -370,7 +370,20 @@ class Model:
         return [dict(s) for s in data] if data is not None else [{}]
 
     def data_restricts_inputs(self) -> bool:
-        return any(x in s and s[x] != x for s in self.samples() for x in self.input_names)
+        """Some sample gives an input a value that is not just a free symbol standing for it: a number,
+        an expression, a symbol with assumptions of its own, another input that the sample leaves free, or
+        one symbol for two inputs of the sample."""
+        for s in self.samples():
+            used = Counter(s.get(x, x) for x in self.input_names)
+            for x in self.input_names:
+                v = s.get(x, x)
+                if v == x:
+                    continue
+                if not re.fullmatch(r"[A-Za-z_]\w*", v) or self.spec["symbols"].get(v) or used[v] > 1:
+                    return True
+                if v in self.input_names and v not in s:
+                    return True
+        return False
 
     def free_names(self):
         """Every symbol that the samples or init depend on."""
@@ -717,6 +730,7 @@ class Audit:
     undecided: int = 0
     stationary_undecided: int = 0
     slow: list = field(default_factory=list)
+    completed: int = 0
 
     def ok(self, kind, cond, message, doc):
         self.checked[kind] += 1
@@ -741,7 +755,7 @@ class Audit:
         per = ", ".join(f"{k} {self.checked[k]}" for k in KINDS)
         rate = 100.0 * self.undecided / self.pairs if self.pairs else 0.0
         skipped = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) or "none"
-        return (f"claims audit: {self.networks} networks, {sum(self.checked.values())} claims checked "
+        return (f"claims audit: {self.completed} networks (of {self.networks} generated), {sum(self.checked.values())} claims checked "
                 f"(per kind: {per}), {len(self.false)} false, undecided pairs {self.undecided} of {self.pairs} "
                 f"({rate:.1f}%), stationary undecided {self.stationary_undecided}; skipped: {skipped}")
 
@@ -857,6 +871,11 @@ def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, g
         audit.skipped["prove_timeout"] += 1
         audit.slow.append(doc)
         return
+    audit.completed += 1
+    for attribute in ("at_init", "at_init_splits", "invariant", "stationary", "stationary_witness", "frozen",
+                      "separations", "undecided", "initial_values"):
+        # a missing attribute is a failed check, never a silent skip
+        audit.ok("api", hasattr(proof, attribute), f"the proof has no attribute {attribute!r}", doc)
     mine = model.init_values()
     theirs = list(proof.initial_values)
     audit.ok("init_values", [str(v) for v in theirs] == [str(v) for v in mine],
@@ -959,6 +978,9 @@ def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, g
             def test(B, env=env, lr=lr, sep=sep, i=i, j=j):
                 hi = run_gd(model, env, lr, int(sep.step), B)
                 return not B.equal(hi[sep.step][i], hi[sep.step][j])
+            cls = {n: k for k, c in enumerate(proof_classes(pf.invariant)) for n in c}
+            audit.ok("separation", cls.get(str(sep.first), "first") != cls.get(str(sep.second), "second"),
+                     f"separation {sep.first}/{sep.second} within one invariant class {pf.invariant}", doc)
             audit.ok("separation", not before and shown_different(model, test),
                      f"separation {sep.first}/{sep.second} claimed first at step {sep.step} (lr {sep.lr}, "
                      f"{sep.point}): values {[(str(w[i]), str(w[j])) for w in path]}", doc)
@@ -977,9 +999,13 @@ def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, g
                  f"frozen {n} said to be free to move: {lines}", doc)
 
 
-def run_audit(count: int, seed: int, audit: Audit | None = None, **kw) -> Audit:
+def run_audit(count: int, seed: int, audit: Audit | None = None, progress: int = 0, **kw) -> Audit:
+    """Audit generated networks until ``count`` of them were proven within the time limit (networks
+    whose proof times out are replaced by further ones, at most ``count`` of them)."""
     audit = audit or Audit()
-    for k in range(count):
+    for k in range(2 * count):
+        if audit.completed >= count:
+            break
         rng = random.Random(seed * 1_000_003 + k)
         spec = random_spec(rng, k)
         try:
@@ -989,4 +1015,6 @@ def run_audit(count: int, seed: int, audit: Audit | None = None, **kw) -> Audit:
             audit.slow.append(to_doc(spec))
         except Exception as error:  # a crash of symgrad on a valid description is a false claim too
             audit.ok("crash", False, f"{type(error).__name__}: {error}", to_doc(spec))
+        if progress and (k + 1) % progress == 0:
+            print(f"[{k + 1}] {audit.summary()}", flush=True)
     return audit

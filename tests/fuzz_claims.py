@@ -12,7 +12,8 @@ import claims_auditor as ca
 def test_claims_audit_fuzz():
     count = int(os.environ.get("SYMGRAD_AUDIT_NETWORKS", "1000"))
     seed = int(os.environ.get("SYMGRAD_AUDIT_SEED", "1"))
-    audit = ca.run_audit(count, seed, prove_seconds=float(os.environ.get("SYMGRAD_AUDIT_PROVE_SECONDS", "20")))
+    audit = ca.run_audit(count, seed, prove_seconds=float(os.environ.get("SYMGRAD_AUDIT_PROVE_SECONDS", "20")),
+                         progress=100)
     print()
     print(audit.summary())
     print(audit.report_false())

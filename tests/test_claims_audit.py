@@ -10,7 +10,7 @@ SEED = 20240601
 
 
 def test_every_kind_of_claim_holds_on_generated_networks():
-    audit = ca.run_audit(NETWORKS, SEED, prove_seconds=5)
+    audit = ca.run_audit(NETWORKS, SEED, prove_seconds=4)
     print()
     print(audit.summary())
     print(audit.report_false())
