@@ -811,7 +811,11 @@ def timed(seconds, fn, *args, **kw):
         signal.signal(signal.SIGALRM, old)
 
 
-def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, grad_points=2, prove_seconds=8):
+def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, grad_points=2, prove_seconds=8,
+                  prover=None):
+    """Check every claim symgrad makes about ``spec``; ``prover`` (default ``sg.prove``) lets a test feed
+    corrupted proofs to show that the checks catch false claims."""
+    prover = prover or sg.prove
     doc = to_doc(spec)
     model = Model(spec)
     desc = sg.describe(doc)
@@ -866,7 +870,7 @@ def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, g
 
     # 2. proofs
     try:
-        proof = timed(prove_seconds, sg.prove, net, desc.init)
+        proof = timed(prove_seconds, prover, net, desc.init)
     except ProveTimeout:
         audit.skipped["prove_timeout"] += 1
         audit.slow.append(doc)
@@ -920,7 +924,7 @@ def audit_network(spec, audit: Audit, rng: random.Random, gd_runs=3, points=3, g
         lr = Q(rng.randint(1, 9), rng.choice((4, 8, 10, 16)))
         steps = rng.randint(3, 5) if model.exact else 3
         runs.append((env, lr, run_gd(model, env, lr, steps, B)))
-    struct = timed(prove_seconds, sg.prove, net, desc.init, engine="structural")
+    struct = timed(prove_seconds, prover, net, desc.init, engine="structural")
     for kind, pf in (("invariant", proof), ("structural_invariant", struct)):
         for c in proof_classes(pf.invariant):
             if len(c) < 2:
