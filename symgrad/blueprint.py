@@ -36,7 +36,7 @@ from .layers import (
     output_names,
     rename_parameters,
 )
-from .limits import check_buildable
+from .limits import MAX_NODES, check_buildable
 from .names import numbered
 from .schema import (
     Invalid,
@@ -128,7 +128,7 @@ def read_inputs(top: Table, problems: Problems) -> tuple[list[str] | None, dict]
         if isinstance(value, list):
             return top.get("inputs", _name_list), {}
         count = top.get("inputs", _input_count)
-        return (numbered("x", count) if count else None), {}
+        return (numbered("x", count) if count else None), {}   # _input_count bounds the count
     table = top.table("inputs", ("count", "names", "assume"))
     assume = table.get("assume", assumptions, {}) or {}
     if ("count" in table) == ("names" in table):
@@ -136,7 +136,7 @@ def read_inputs(top: Table, problems: Problems) -> tuple[list[str] | None, dict]
         return None, {}
     if "names" in table:
         return table.get("names", _name_list), assume
-    count = table.get("count", positive_int)
+    count = table.get("count", _bounded_inputs)
     return (numbered("x", count) if count else None), assume
 
 
@@ -153,9 +153,18 @@ def assumptions(value) -> dict:
 
 def _input_count(value) -> int:
     try:
-        return positive_int(value)
+        count = positive_int(value)
     except Invalid:
         raise Invalid(f"expected a positive integer or an array of names, got {show(value)}") from None
+    return _bounded_inputs(count)
+
+
+def _bounded_inputs(value) -> int:
+    """A count of inputs, refused before any name is made if it exceeds what symgrad builds."""
+    count = positive_int(value)
+    if count > MAX_NODES:
+        raise Invalid(f"expected at most {MAX_NODES:,} inputs (the most nodes symgrad builds), got {count:,}")
+    return count
 
 
 def _name_list(value) -> list[str]:

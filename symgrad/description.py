@@ -59,6 +59,9 @@ symgrad.errors.DescriptionError: mynet.toml: layers[0].units: expected a positiv
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -71,8 +74,8 @@ from .blueprint import assumptions, build_network, name_group, plan_network
 from .data import check_samples, generic, one_hot
 from .errors import DescriptionError, SymgradError
 from .graph import Network
-from .limits import MAX_SAMPLES
-from .schema import Invalid, Problems, Table, array, choice, name, positive_int, show
+from .limits import MAX_SAMPLES, check_sample_count
+from .schema import Invalid, Problems, Table, array, character_name, choice, elide, elide_path, name, positive_int, show
 from .values import to_expr
 
 NETWORK_KEYS = ("name", "description", "inputs", "layers", "objective", "parameters", "data", "init", "symbols")
@@ -97,19 +100,17 @@ class Description:
 
 # -- reading files -------------------------------------------------------------------
 def read_document(path) -> Mapping:
-    """The parsed TOML (or, for ``.json``, JSON) document at ``path``."""
+    """The parsed TOML (or, for ``.json``, JSON) document at ``path``: a regular
+    file (after following symlinks) of at most ``MAX_FILE_BYTES``, read without
+    trusting its reported size (``/dev/zero``, a FIFO and a folder are refused
+    before anything is read); a UTF-8 byte-order mark at its start is skipped."""
     path = Path(path)
-    source = str(path)
+    source = elide_path(path)
+    raw = _read_limited(path, source)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DescriptionError([f"{source}: larger than {MAX_FILE_BYTES // 1_000_000} MB; is this a network description?"])
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DescriptionError([f"{source}: cannot read: {error.strerror or error}"]) from None
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DescriptionError([f"{source}: not UTF-8 text"]) from None
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DescriptionError([f"{source}: not UTF-8 text (byte {error.start + 1} is not UTF-8)"]) from None
     try:
         if path.suffix.lower() == ".json":
             return json.loads(content, object_pairs_hook=_unique_keys)
@@ -117,10 +118,59 @@ def read_document(path) -> Mapping:
     except json.JSONDecodeError as error:
         raise DescriptionError([f"{source}: invalid JSON: {error.msg} (at line {error.lineno}, column {error.colno})"]) from None
     except tomllib.TOMLDecodeError as error:
-        raise DescriptionError([f"{source}: invalid TOML: {error}"]) from None
+        raise DescriptionError([f"{source}: invalid TOML: {elide(_named_characters(str(error), content))}"]) from None
     except (RecursionError, ValueError) as error:
         kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
-        raise DescriptionError([f"{source}: invalid {kind}: {str(error)[:80] or 'nested too deeply'}"]) from None
+        raise DescriptionError([f"{source}: invalid {kind}: {elide(str(error)) or 'nested too deeply'}"]) from None
+
+
+def _kind_of(mode: int) -> str | None:
+    """What a file that is not a regular file is (None: a regular file)."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, None))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def _read_limited(path: Path, source: str) -> bytes:
+    """At most ``MAX_FILE_BYTES`` of the regular file at ``path`` (refused if longer)."""
+    limit = f"larger than {MAX_FILE_BYTES // 1_000_000} MB (the limit for a description file); is this a network description?"
+    try:
+        kind = _kind_of(os.stat(path).st_mode)   # follows symlinks; never opens a FIFO or a device
+        if kind is not None:
+            raise DescriptionError([f"{source}: {kind}, not a regular file: give a .toml or .json description file"])
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            kind = _kind_of(os.fstat(handle).st_mode)   # the file opened (it may have changed since the stat)
+            if kind is not None:
+                raise DescriptionError([f"{source}: {kind}, not a regular file: give a .toml or .json description file"])
+            chunks, size = [], 0
+            while size <= MAX_FILE_BYTES:
+                chunk = os.read(handle, MAX_FILE_BYTES + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(handle)
+    except OSError as error:
+        raise DescriptionError([f"{source}: cannot read: {error.strerror or error}"]) from None
+    if size > MAX_FILE_BYTES:
+        raise DescriptionError([f"{source}: {limit}"])
+    return b"".join(chunks)
+
+
+def _named_characters(message: str, content: str) -> str:
+    """A TOML error about an invalid character, naming the character (``U+00A0 NO-BREAK SPACE``)."""
+    where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if not where:
+        return message
+    lines = content.split("\n")
+    row, column = int(where.group(1)) - 1, int(where.group(2)) - 1
+    if row >= len(lines) or column >= len(lines[row]):
+        return message
+    if lines[row][column].isascii() and lines[row][column].isprintable():
+        return message   # an ordinary character: the message says enough
+    return f"{message}: the character there is {character_name(lines[row][column])}"
 
 
 def _unique_keys(pairs: list) -> dict:
@@ -199,6 +249,8 @@ def read_samples(table: Table, key: str, net: Network, symbols: Mapping, problem
     if not 1 <= len(samples) <= MAX_SAMPLES:
         problems.add(table.path(key), f"expected 1 to {MAX_SAMPLES:,} samples, got {len(samples):,}")
         return None
+    if table.check(key, len(samples), lambda n: check_sample_count(net, n)) is None:
+        return None
     inputs = {str(x) for x in net.inputs}
     parsed = [{k: s.check(k, v, lambda v: read_value(v, symbols, net, inputs)) for k, v in s.data.items()
                if str(k) in s.known} for s in samples]
@@ -217,14 +269,15 @@ def _sample_rule(table: Table, key: str, net: Network, problems: Problems) -> tu
     sub = table.table(key, ("one_hot", "generic"))
     if "one_hot" in value:
         classes = sub.get("one_hot", array(positive_int, 1))
-        return sub.check("one_hot", classes, lambda c: one_hot(net, _at_most_samples(c))) if classes else None
-    count = sub.get("generic", lambda n: len(_at_most_samples(range(positive_int(n)))))
+        return sub.check("one_hot", classes, lambda c: one_hot(net, _at_most_samples(c, net))) if classes else None
+    count = sub.get("generic", lambda n: len(_at_most_samples(range(positive_int(n)), net)))
     return generic(net, count) if count else None
 
 
-def _at_most_samples(samples):
+def _at_most_samples(samples, net):
     if len(samples) > MAX_SAMPLES:
         raise Invalid(f"at most {MAX_SAMPLES:,} samples, got {len(samples):,}")
+    check_sample_count(net, len(samples))
     return samples
 
 

@@ -39,6 +39,7 @@ from .schema import (
     array,
     at_most,
     choice,
+    elide,
     name,
     show,
     text,
@@ -235,7 +236,7 @@ def example(ref: str) -> Example:
         return registry()[ref]
     if ref.lower().endswith((".toml", ".json")) or "/" in ref:
         return load(ref)
-    raise SymgradError(f"unknown example {ref!r}: choose one of {', '.join(BUILT_IN)}, or give a .toml file")
+    raise SymgradError(f"unknown example {elide(repr(ref))}: choose one of {', '.join(BUILT_IN)}, or give a .toml file")
 
 
 def get(ref: str) -> Network:

@@ -27,6 +27,7 @@ ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expres
 MAX_EDGES = 5_000_000     # networks symgrad builds at all (about 15 s to build, for the structural engine)
 MAX_NODES = 200_000
 MAX_SAMPLES = 1_000       # samples in the data
+MAX_SAMPLE_VALUES = 200_000  # samples times (inputs + targets): the values the data holds (about 1.5 s to make)
 MAX_STEPS = 10            # unrolled symbolic steps (expressions grow fast with the steps)
 MAX_TRACE_STEPS = 10_000  # numeric training steps
 
@@ -58,6 +59,23 @@ def check_size(net, limit: int | None = None) -> None:
     if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
         raise SymgradError(f"{net.name!r} is too deep for the algebraic engine ({deepest} layers of neurons; "
                            f"expressions nest once per layer); {hint}")
+
+
+def check_sample_count(net, count: int) -> int:
+    """``count``, unless that many samples of ``net`` would hold more than
+    ``MAX_SAMPLE_VALUES`` values (checked before any sample is made).
+
+    >>> from symgrad import Network
+    >>> check_sample_count(Network.mlp([1000, 1]), 500)
+    Traceback (most recent call last):
+    ...
+    symgrad.errors.SymgradError: 500 samples of 1,000 inputs and targets would hold 500,000 values, more than symgrad builds (200,000)
+    """
+    per_sample = len(net.inputs) + len(net.targets)
+    if count * per_sample > MAX_SAMPLE_VALUES:
+        raise SymgradError(f"{count:,} samples of {per_sample:,} inputs and targets would hold "
+                           f"{count * per_sample:,} values, more than symgrad builds ({MAX_SAMPLE_VALUES:,})")
+    return count
 
 
 def check_buildable(nodes: int, edges: int) -> None:

@@ -23,6 +23,8 @@ import sympy as sp
 from .errors import SymgradError
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+MAX_NAME = 100  # characters of a name (a longer one is surely a mistake, and would not fit a line)
+_WRONG = re.compile(r"[^A-Za-z0-9_]")
 
 
 RESERVED = re.compile(r"(eta|delta(\d*|_\w*))\Z")
@@ -31,9 +33,14 @@ RESERVED = re.compile(r"(eta|delta(\d*|_\w*))\Z")
 def check_name(name: str) -> str:
     """Return ``name`` if it is a safe symbol name, else raise SymgradError."""
     if not isinstance(name, str) or not NAME.match(name) or name.endswith("_") or "__" in name:
+        wrong = _WRONG.search(name) if isinstance(name, str) else None
+        because = f" ({_character(wrong.group())} is not allowed)" if wrong and not wrong.group().isascii() else ""
         raise SymgradError(
-            f"invalid name {_shown(name)}: use letters, digits and underscores, starting with a letter (such as w1 or x_2)"
+            f"invalid name {_shown(name)}{because}: use letters, digits and underscores, starting with a letter "
+            "(such as w1 or x_2)"
         )
+    if len(name) > MAX_NAME:
+        raise SymgradError(f"invalid name {_shown(name)}: longer than {MAX_NAME} characters")
     if RESERVED.match(name):
         raise SymgradError(f"invalid name {_shown(name)}: symgrad uses it itself (eta is the learning rate, "
                            "deltaN and delta_NAME the backpropagated errors); choose another name")
@@ -59,6 +66,12 @@ def _read_back(name: str) -> str:
         return repr(sp.sympify(name))
     except (sp.SympifyError, SyntaxError, TypeError):
         return "something else"
+
+
+def _character(c: str) -> str:
+    from .schema import character_name   # schema imports this module
+
+    return character_name(c)
 
 
 def _shown(name) -> str:

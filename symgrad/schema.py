@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 from .errors import DescriptionError, SymgradError
@@ -26,6 +28,9 @@ from .names import check_name
 
 MISSING = object()
 MAX_TEXT = 2000  # characters of a name or description
+MAX_WORD = 60    # characters of one word of a message before it is elided
+MAX_LINE = 400   # characters of one message line before its middle is elided
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
 
 
 class Invalid(SymgradError):
@@ -36,11 +41,12 @@ class Problems:
     """The problems found in one document, a line each: ``source: where: message``."""
 
     def __init__(self, source: str):
-        self.source = source
+        self.source = elide_path(source)
         self.lines: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.lines.append(f"{self.source}: {where}: {message}" if where else f"{self.source}: {message}")
+        said = elide(f"{where}: {message}" if where else message)   # the file's own name is kept whole
+        self.lines.append(f"{self.source}: {said}")
 
     def check(self) -> None:
         """Raise every problem so far as one ``DescriptionError``."""
@@ -137,6 +143,55 @@ def show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def elide(message: str) -> str:
+    """``message`` with every very long word (a value echoed from the input)
+    cut to a few dozen characters and ``...``, and the whole kept to one
+    readable line.
+
+    >>> elide("got " + "x" * 100_000 + " here")
+    'got xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... here'
+    """
+    message = _LONG_WORD.sub(lambda m: m.group()[:40] + "...", message)
+    if len(message) > MAX_LINE:
+        message = message[:MAX_LINE - 120] + " ... " + message[-100:]
+    return message
+
+
+def elide_path(path) -> str:
+    """A file's name as given, unless it is absurdly long (then its middle is elided)."""
+    path = str(path)
+    return path if len(path) <= MAX_LINE - 100 else path[:150] + "..." + path[-100:]
+
+
+def character_name(c: str) -> str:
+    """A character by its code point and Unicode name.
+
+    >>> character_name("\xa0"), character_name("\x07")
+    ('U+00A0 NO-BREAK SPACE', 'U+0007 BELL')
+    """
+    name = unicodedata.name(c, "") or _CONTROL_NAMES.get(ord(c), "")
+    kind = unicodedata.category(c)
+    if not name:
+        name = {"Cc": "a control character", "Cs": "a surrogate", "Co": "a private-use character",
+                "Cn": "an unassigned code point"}.get(kind, "a character without a name")
+    return f"U+{ord(c):04X} {name}"
+
+
+_CONTROL_NAMES = {0: "NULL", 7: "BELL", 8: "BACKSPACE", 9: "CHARACTER TABULATION", 10: "LINE FEED",
+                  11: "LINE TABULATION", 12: "FORM FEED", 13: "CARRIAGE RETURN", 27: "ESCAPE", 127: "DELETE",
+                  0x85: "NEXT LINE"}
+
+
+def unprintable(value: str, allowed: str = "") -> str | None:
+    """The first character of ``value`` that is not printable text (nor in
+    ``allowed``), as a phrase naming it; None if there is none."""
+    for c in value:
+        if not c.isprintable() and c not in allowed:
+            kind = "the control character" if unicodedata.category(c) == "Cc" else "the unprintable character"
+            return f"{kind} {character_name(c)}"
+    return None
+
+
 # -- checks: each returns the value or raises Invalid ------------------------------
 def positive_int(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -169,8 +224,9 @@ def text(value) -> str:
         raise Invalid(f"expected a string, got {show(value)}")
     if len(value) > MAX_TEXT:
         raise Invalid(f"longer than {MAX_TEXT} characters")
-    if any(not c.isprintable() and c not in "\n\t" for c in value):
-        raise Invalid("contains control characters")
+    bad = unprintable(value, "\n\t")
+    if bad:
+        raise Invalid(f"contains {bad}; use printable text (an ordinary space, no control characters)")
     return value
 
 

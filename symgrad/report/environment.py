@@ -7,12 +7,15 @@ from users (network names, descriptions) can never inject TeX.
 
 >>> escape("50% of x_1 & {y}")
 '50\\\\% of x\\\\_1 \\\\& \\\\{y\\\\}'
+>>> escape("snow\\u2603 cafe\\u0301\\nline")
+'snow[U+2603] café line'
 >>> env().from_string(r"\\VAR{a} $\\VAR{b}$").render(a="x_1", b=TeX("x_{1}"))
 'x\\\\_1 $x_{1}$'
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import jinja2
 
@@ -21,6 +24,14 @@ SPECIALS = {
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
 _SPECIAL = re.compile("|".join(re.escape(k) for k in SPECIALS))
+# Characters beyond ASCII that pdfLaTeX's UTF-8 input typesets with the T1 and
+# TS1 encodings (t1enc.dfu, ts1enc.dfu): Latin-1 and Latin Extended-A, less the
+# few T1 lacks, and common punctuation.  Any other character is shown as its
+# code point ([U+2603]), so no text from a user can stop LaTeX.
+_TYPESET = (frozenset(map(chr, range(0xA1, 0x17F))) - set("\u00b8\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167")
+            | frozenset("\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2030\u2039\u203a\u20ac\u2122"))
+_SPACES = re.compile(r"\s+")
+_FOREIGN = re.compile(r"[^\x20-\x7e" + "".join(sorted(_TYPESET)) + "]")
 
 
 class TeX(str):
@@ -28,8 +39,14 @@ class TeX(str):
 
 
 def escape(text) -> str:
-    """Prose made safe for LaTeX: every special character is escaped."""
-    return _SPECIAL.sub(lambda m: SPECIALS[m.group()], str(text))
+    """Prose made safe for LaTeX: every special character is escaped, line
+    breaks and other white space become one space (a blank line would end a
+    paragraph inside a title), accents are composed (``e`` and a combining
+    accent is ``é``), and characters pdfLaTeX cannot typeset are shown by
+    their code point."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", str(text)))
+    text = _SPECIAL.sub(lambda m: SPECIALS[m.group()], text)
+    return _FOREIGN.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
 def _finalize(value):
