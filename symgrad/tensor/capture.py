@@ -99,8 +99,10 @@ def _export(root, args, prefix):
     sig = ep.graph_signature
     kinds, constants = {}, {}
     strip = lambda s: s[len(prefix):] if s.startswith(prefix) else s
+    first = {}                                            # a shared (tied) parameter: its first name
+    alias = {n: first.setdefault(id(p), n) for n, p in root.named_parameters(remove_duplicate=False)}
     for ph, name in sig.inputs_to_parameters.items():
-        kinds[ph] = ("param", strip(name))
+        kinds[ph] = ("param", strip(alias.get(name, name)))
     for ph, name in sig.inputs_to_buffers.items():
         kinds[ph] = ("buffer", strip(name))
         constants[strip(name)] = (ep.state_dict.get(name, ep.constants.get(name))).detach()

@@ -123,12 +123,16 @@ def run(cap, pal, param_colours, inputs):
                     raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
                 deltas.setdefault(id(t), []).append(d)
     del outnode
-    grads = {}
-    for node in nodes:
+    contributions, shapes = {}, {}
+    for node in nodes:                  # a tied parameter may have several placeholders
         if node.op == "placeholder" and cap.kinds[node.name][0] == "param":
-            t = env[node]
-            g = combine(pal, deltas.get(id(t), []), t.shape)
-            grads[cap.kinds[node.name][1]] = np.full(t.shape, ZERO, np.int64) if g is None else g
+            t, key = env[node], cap.kinds[node.name][1]
+            contributions.setdefault(key, []).extend(deltas.get(id(t), []))
+            shapes[key] = t.shape
+    grads = {}
+    for key, ds in contributions.items():
+        g = combine(pal, ds, shapes[key])
+        grads[key] = np.full(shapes[key], ZERO, np.int64) if g is None else g
     return grads
 
 

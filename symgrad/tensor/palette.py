@@ -4,14 +4,27 @@ A colour names a value (or a delta) up to proven equality: two elements
 with the same colour are equal as functions of the parameters (under the
 current tie hypothesis) and of every input.  Colours may be finer than the
 truth, never coarser.  A signature is a tag and a row of int64 colours; a
-multiset is the sorted row.  Rows are hashed with numpy (splitmix64 per
-entry, position-salted, summed mod 2**64), grouped by hash, and then
-compared entry by entry with the representative of their group, inside a
-batch and against everything interned before: a hash collision can only
-ever give a fresh colour, never a false tie.
+multiset is the sorted row.
+
+Narrow rows (one entry, or two entries below 2**31) are packed into one
+int64 and keyed by a bijective 64-bit mix of it: exact, nothing to verify.
+Wider rows are hashed (a multiply-add over the row, then mixed), grouped by
+hash, and then compared entry by entry with the representative of their
+group, inside a batch and against everything interned before: a hash
+collision can only ever give a fresh colour, never a false tie.
+
+A table is a few sorted runs of unique keys (merged as they grow, like a
+log-structured tree); a batch is sorted once (index packed under the key
+bits, so a plain sort is the argsort), looked up with ``searchsorted`` and
+appended as a new run.  Products of two row colours (``grid``) are named
+without a table entry per element: a grid reserves a block of ids for all
+pairs of its row colours, and a pair already named by an earlier grid of
+the same tag keeps its earlier name.
 
 Reserved: ``ZERO`` is the constant 0 (exactly zero), ``ONE`` the constant 1.
 """
+
+import zlib
 
 import numpy as np
 
@@ -21,49 +34,184 @@ _LIMIT = 2 ** 31 - 1
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
+_U = np.uint64
 
 
 def mix(x):
-    """splitmix64 finaliser, elementwise on a uint64 array (wraps mod 2**64).
+    """splitmix64 finaliser, elementwise on a uint64 array (a bijection of 64-bit words).
 
     >>> int(mix(np.array([1], dtype=np.uint64))[0]) != 1
     True
     """
     x = np.asarray(x, dtype=np.uint64)
-    x = x ^ (x >> np.uint64(30))
+    x = x ^ (x >> _U(30))
     x = x * _M1
-    x = x ^ (x >> np.uint64(27))
+    x = x ^ (x >> _U(27))
     x = x * _M2
-    return x ^ (x >> np.uint64(31))
+    return x ^ (x >> _U(31))
+
+
+def _salt(tag):
+    return _U(zlib.crc32(repr(tag).encode()))
+
+
+_MULT = np.zeros(0, np.uint64)
+
+
+def _multipliers(k):
+    global _MULT
+    if len(_MULT) < k:
+        rng = np.random.default_rng(12345)
+        _MULT = rng.integers(0, 2 ** 63, size=max(k, 2 * len(_MULT)), dtype=np.uint64) * _U(2) + _U(1)
+    return _MULT[:k]
 
 
 def row_hash(tag, rows):
-    """64-bit hash of each row of ``rows`` ([n, K] int64), salted by tag and position."""
+    """64-bit hash of each row of ``rows`` ([n, K] int64), salted by tag and position:
+    a multiply-add with odd random multipliers (one integer matmul), then mixed."""
     n, k = rows.shape
-    salt = mix(np.arange(k, dtype=np.uint64) * _GOLD + mix(np.array([hash(tag) & (2 ** 63 - 1)], np.uint64)))
-    h = mix(rows.astype(np.uint64) * _GOLD + salt[None, :])
-    return mix(h.sum(axis=1, dtype=np.uint64) + np.uint64(k))
+    r = _multipliers(k)
+    u = rows.view(np.uint64) if rows.dtype == np.int64 else rows.astype(np.int64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        if not u.flags.c_contiguous and u.T.flags.c_contiguous:
+            h = r @ u.T
+        else:
+            h = np.ascontiguousarray(u) @ r
+        return mix(h + mix(_salt(tag) + _U(k)))
+
+
+def pack(rows):
+    """Rows of one entry, or of two entries in [0, 2**31), as one exact int64 key; else None."""
+    n, k = rows.shape
+    if k == 1:
+        return rows[:, 0]
+    if k == 2 and n and rows.min() >= 0 and rows.max() <= _LIMIT:
+        return (rows[:, 0] << 31) | rows[:, 1]
+    if k == 2 and not n:
+        return rows[:, 0]
+    return None
+
+
+def psort(a):
+    """Sort a 1-D array in place: big arrays as two halves on two threads, then merged."""
+    n = len(a)
+    if n < (1 << 23):
+        a.sort()
+        return a
+    from concurrent.futures import ThreadPoolExecutor
+    h = n // 2
+    x, y = a[:h], a[h:]
+    with ThreadPoolExecutor(2) as ex:                      # numpy sorts without the GIL
+        list(ex.map(np.ndarray.sort, [x, y]))
+    at = np.searchsorted(x, y) + np.arange(len(y))
+    out = np.empty_like(a)
+    mask = np.ones(n, bool)
+    mask[at] = False
+    out[at] = y
+    out[mask] = x
+    return out
+
+
+def argsort_u64(keys):
+    """(order, sorted keys) of a uint64 array: the index is packed under the key's high
+    bits so that one plain sort is the argsort; ties on the high bits are then put in
+    full-key order.  Stable for equal keys."""
+    n = len(keys)
+    if n < 2:
+        return np.arange(n), keys.copy()
+    ib = int(n - 1).bit_length()
+    low = _U((1 << ib) - 1)
+    packed = (keys & ~low) | np.arange(n, dtype=np.uint64)
+    packed = psort(packed)
+    order = (packed & low).astype(np.int64)
+    sk = keys[order]
+    bad = sk[1:] < sk[:-1]
+    if bad.any():                                          # equal high bits, unordered low bits
+        hi = packed & ~low
+        grp = np.concatenate([[True], hi[1:] != hi[:-1]])
+        gid = np.cumsum(grp) - 1
+        rough = np.concatenate([[False], bad]) | np.concatenate([bad, [False]])
+        touched = np.isin(gid, gid[rough])
+        sel = np.flatnonzero(touched)
+        sub = np.lexsort((order[sel], sk[sel], gid[sel]))
+        order[sel] = order[sel][sub]
+        sk = keys[order]
+    return order, sk
 
 
 class _Table:
-    """Interned rows of one (tag, width): sorted hashes, their ids and rows."""
+    """Interned keys of one (tag, width): sorted runs of unique keys with their ids and
+    (for hashed rows) where the interned row is kept (a block, by reference, and a row)."""
 
-    def __init__(self, width):
-        self.keys = np.zeros(0, np.uint64)      # sorted
-        self.ids = np.zeros(0, np.int64)        # id of each key
-        self.block = np.zeros(0, np.int64)      # which stored block holds each key's row
-        self.local = np.zeros(0, np.int64)      # and where in it
-        self.blocks = []                        # the interned rows, kept by reference
+    def __init__(self, hashed):
+        self.hashed = hashed
+        self.runs = []              # [keys (sorted uint64), ids, blk, loc]
+        self.blocks = []
         self.overflow = {}          # exact row bytes -> id, for hash collisions only
 
-    def rows_at(self, pos):
-        """The stored rows of the keys at ``pos`` (one gather per block)."""
-        bk, lc = self.block[pos], self.local[pos]
-        out = np.empty((len(pos), self.blocks[0].shape[1]), np.int64)
-        for b in np.unique(bk):
-            sel = bk == b
-            out[sel] = self.blocks[b][lc[sel]]
+    def find(self, keys):
+        """For sorted unique keys: (ids or -1, run index, position in run)."""
+        ids = np.full(len(keys), -1, np.int64)
+        run = np.full(len(keys), -1, np.int64)
+        pos = np.zeros(len(keys), np.int64)
+        for r, (rk, rid, _, _) in enumerate(self.runs):
+            p = np.searchsorted(rk, keys)
+            pc = np.minimum(p, len(rk) - 1)
+            hit = (rk[pc] == keys) & (ids < 0)
+            ids[hit] = rid[pc[hit]]
+            run[hit] = r
+            pos[hit] = pc[hit]
+        return ids, run, pos
+
+    def rows_at(self, run, pos, k):
+        out = np.empty((len(pos), k), np.int64)
+        for r in np.unique(run):
+            s = run == r
+            _, _, blk, loc = self.runs[r]
+            b, lc = blk[pos[s]], loc[pos[s]]
+            part = np.empty((int(s.sum()), k), np.int64)
+            for q in np.unique(b):
+                t = b == q
+                part[t] = self.blocks[q][lc[t]]
+            out[s] = part
         return out
+
+    def add(self, keys, ids, rows=None, where=None):
+        blk = loc = None
+        if self.hashed:
+            self.blocks.append(rows)
+            blk = np.full(len(keys), len(self.blocks) - 1, np.int32)
+            loc = where
+        self.runs.append([keys, ids, blk, loc])
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            b = self.runs.pop()
+            a = self.runs.pop()
+            self.runs.append(_merge(a, b))
+
+
+def _merge(a, b):
+    """Merge two runs of disjoint sorted keys (with their parallel arrays)."""
+    n = len(a[0]) + len(b[0])
+    at = np.searchsorted(a[0], b[0]) + np.arange(len(b[0]))
+    mask = np.ones(n, bool)
+    mask[at] = False
+    out = []
+    for x, y in zip(a, b):
+        if x is None:
+            out.append(None)
+            continue
+        z = np.empty(n, x.dtype)
+        z[at] = y
+        z[mask] = x
+        out.append(z)
+    return out
+
+
+class _Grid:
+    __slots__ = ("ua", "ub", "base")
+
+    def __init__(self, ua, ub, base):
+        self.ua, self.ub, self.base = ua, ub, base
 
 
 class Palette:
@@ -80,6 +228,7 @@ class Palette:
     def __init__(self):
         self.count = 0
         self.tables = {}
+        self.grids = {}
         self.collisions = 0
         assert self.const(np.array([0.0]))[0] == ZERO
         assert self.const(np.array([1.0]))[0] == ONE
@@ -104,57 +253,130 @@ class Palette:
         bits = v.reshape(-1, 1).view(np.int64)
         return self.intern("const", bits).reshape(v.shape)
 
+    def const_sorted(self, bits):
+        """Colours of many distinct constants given as unique float64 bit patterns sorted
+        as uint64 (-0.0 already +0.0, NaN canonical), interned as one run."""
+        return self._intern_keys("const", 1, bits.view(np.int64), unique_sorted=True)
+
     def intern(self, tag, rows):
         """Exact ids for the rows ([n, K] int64) under ``tag``: equal ids iff equal rows."""
-        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
         n, k = rows.shape
         if n == 0:
             return np.zeros(0, np.int64)
-        h = row_hash(tag, rows)
-        uh, first, inv = np.unique(h, return_index=True, return_inverse=True)
-        inv = inv.reshape(-1)
-        if not (rows == rows[first[inv]]).all():            # collision inside the batch
-            self.collisions += 1
-            _, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-            inv = inv.reshape(-1)
-            uh = h[first]
-        ids = self._lookup(tag, k, uh, rows[first])
-        return ids[inv]
+        packed = pack(rows)
+        if packed is not None:
+            return self._intern_keys(tag, k, packed)
+        return self._intern_rows(tag, rows)
 
-    def _lookup(self, tag, k, keys, reps):
+    # --- exact keys ---------------------------------------------------------------
+    def _intern_keys(self, tag, k, packed, unique_sorted=False):
         table = self.tables.get((tag, k))
         if table is None:
-            table = self.tables[(tag, k)] = _Table(k)
-        ids = np.full(len(keys), -1, np.int64)
-        pos = np.searchsorted(table.keys, keys)
-        posc = np.minimum(pos, max(len(table.keys) - 1, 0))
-        hit = (pos < len(table.keys)) & (table.keys[posc] == keys) if len(table.keys) else np.zeros(len(keys), bool)
-        same = np.zeros(len(keys), bool)
-        if hit.any():
-            same[hit] = (table.rows_at(posc[hit]) == reps[hit]).all(axis=1)
-            ids[same] = table.ids[posc[same]]
-        clash = hit & ~same                                 # hash known, row differs
-        later = np.zeros(len(keys), bool)                   # repeated hash among new reps
-        _, firsts = np.unique(keys, return_index=True)
-        later[:] = True
-        later[firsts] = False
-        slow = clash | (later & ~hit)
-        for i in np.flatnonzero(slow):                      # hash collisions only: exact dict
-            self.collisions += 1
-            key = reps[i].tobytes()
-            if key not in table.overflow:
-                table.overflow[key] = self.count
-                self._grow(1)
-            ids[i] = table.overflow[key]
-        new = ~hit & ~slow
+            table = self.tables[(tag, k)] = _Table(False)
+        # a bijection of the packed row: exact (constants by their bits, kept in order)
+        keys = packed.view(np.uint64) if tag == "const" else mix(packed.view(np.uint64))
+        if unique_sorted:
+            order, sk = np.arange(len(keys)), keys
+        else:
+            order, sk = argsort_u64(keys)
+        starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+        uk = sk[starts]
+        gid = np.cumsum(starts) - 1
+        ids, _, _ = table.find(uk)
+        new = ids < 0
         m = int(new.sum())
         if m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
             self._grow(m)
-            table.blocks.append(reps[new])
-            at = np.searchsorted(table.keys, keys[new])
-            table.keys = np.insert(table.keys, at, keys[new])
-            table.ids = np.insert(table.ids, at, ids[new])
-            table.block = np.insert(table.block, at, len(table.blocks) - 1)
-            table.local = np.insert(table.local, at, np.arange(m))
-        return ids
+            table.add(uk[new], ids[new])
+        out = np.empty(len(keys), np.int64)
+        out[order] = ids[gid]
+        return out
+
+    # --- hashed rows --------------------------------------------------------------
+    def _intern_rows(self, tag, rows):
+        n, k = rows.shape
+        table = self.tables.get((tag, k))
+        if table is None:
+            table = self.tables[(tag, k)] = _Table(True)
+        h = np.asarray(row_hash(tag, rows), dtype=np.uint64)
+        order, sk = argsort_u64(h)
+        starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+        gid = np.cumsum(starts) - 1
+        firsts = order[starts]                               # representative row of each hash
+        member = np.flatnonzero(~starts)                     # later members: verify vs representative
+        slow = np.zeros(0, np.int64)
+        if len(member):
+            rep = firsts[gid[member]]
+            same = (rows[order[member]] == rows[rep]).all(axis=1)
+            slow = order[member[~same]]
+        uk = sk[starts]
+        ids, run, pos = table.find(uk)
+        hit = ids >= 0
+        if hit.any():
+            hi = np.flatnonzero(hit)
+            ok = (table.rows_at(run[hi], pos[hi], k) == rows[firsts[hi]]).all(axis=1)
+            bad = hi[~ok]
+            ids[bad] = -1
+            clash = np.zeros(len(uk), bool)
+            clash[bad] = True
+        else:
+            clash = np.zeros(len(uk), bool)
+        out = np.full(n, -1, np.int64)
+        new = (ids < 0) & ~clash
+        m = int(new.sum())
+        if m:
+            ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
+            self._grow(m)
+            if 2 * m < n:                                    # keep few rows by copy, many by reference
+                table.add(uk[new], ids[new], rows[firsts[new]], np.arange(m))
+            else:
+                table.add(uk[new], ids[new], rows, firsts[new])
+        out[order] = ids[gid]
+        exact = slow
+        if clash.any():                                      # a clashing group: every member
+            exact = np.concatenate([slow, order[np.isin(gid, np.flatnonzero(clash))]])
+        for i in np.unique(exact):                           # hash collisions only: exact dict
+            self.collisions += 1
+            key = rows[i].tobytes()
+            if key not in table.overflow:
+                table.overflow[key] = self.count
+                self._grow(1)
+            out[i] = table.overflow[key]
+        return out
+
+    # --- products of row colours -----------------------------------------------------
+    def grid(self, tag, ra, rb):
+        """Ids of the pairs (ra[..., i], rb[..., j]) -> [..., I, J] (leading axes batch the
+        pairing): equal ids iff equal pairs, consistent with every earlier grid of ``tag``."""
+        ra, rb = np.asarray(ra, np.int64), np.asarray(rb, np.int64)
+        ua, pa = np.unique(ra, return_inverse=True)
+        ub, pb = np.unique(rb, return_inverse=True)
+        pa, pb = pa.reshape(ra.shape), pb.reshape(rb.shape)
+        na, nb = len(ua), len(ub)
+        total = max(ra.size * rb.shape[-1], 1)
+        if na * nb > 8 * total + (1 << 20) and ra.ndim > 1:   # batches far apart: one grid each
+            return np.stack([self.grid(tag, ra[i], rb[i]) for i in range(ra.shape[0])])
+        base = self.count
+        self._grow(na * nb)
+        earlier = self.grids.setdefault(tag, [])
+        full = None
+        for g in reversed(earlier):                          # the earliest grid wins
+            qa = np.searchsorted(g.ua, ua)
+            qa_c = np.minimum(qa, len(g.ua) - 1)
+            fa = np.flatnonzero(g.ua[qa_c] == ua)
+            if not len(fa):
+                continue
+            qb = np.searchsorted(g.ub, ub)
+            qb_c = np.minimum(qb, len(g.ub) - 1)
+            fb = np.flatnonzero(g.ub[qb_c] == ub)
+            if not len(fb):
+                continue
+            if full is None:
+                full = base + np.arange(na, dtype=np.int64)[:, None] * nb + np.arange(nb, dtype=np.int64)[None, :]
+            full[np.ix_(fa, fb)] = g.base + qa_c[fa][:, None] * len(g.ub) + qb_c[fb][None, :]
+        earlier.append(_Grid(ua, ub, base))
+        if full is not None:
+            return full[pa[..., :, None], pb[..., None, :]]
+        return base + pa[..., :, None] * np.int64(nb) + pb[..., None, :]
