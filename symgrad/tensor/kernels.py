@@ -126,19 +126,86 @@ def scale(pal, a, value):
     return mul(pal, a, const_like(pal, float(value), np.shape(a)))
 
 
-def matmul(pal, a, b):
-    """Batched ``a @ b`` ([..., M, K] @ [..., K, N]): each element is the multiset
-    of (a, b) pairs over the contraction, zero pairs collapsed to one marker."""
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    m, k = a.shape[-2:]
-    n = b.shape[-1]
-    a2 = np.broadcast_to(a, batch + (m, k)).reshape(-1, m, k)
-    bt = np.swapaxes(np.broadcast_to(b, batch + (k, n)), -1, -2).reshape(-1, n, k)
-    total = a2.shape[0] * m * n
-    out = np.empty(total, np.int64)
+FAST = True            # the structural fast path of matmul (tests compare it with the general one)
+_MAX_SUPPORTS = 16
+
+
+def _sorted_nonzero(x):
+    v = x[x != ZERO]
+    return np.sort(v) if v.size < (1 << 23) else __import__("symgrad.tensor.palette", fromlist=["psort"]).psort(v.copy())
+
+
+def _distinct_side(x, other):
+    """Every nonzero colour of ``x`` occurs once in ``x`` and never in ``other``."""
+    v = _sorted_nonzero(x)
+    if v.size > 1 and (v[1:] == v[:-1]).any():
+        return False
+    if v.size == 0:
+        return True
+    o = other.ravel() if other.flags.c_contiguous else other.reshape(-1)
+    lo, hi = v[0], v[-1]
+    cand = o[(o >= lo) & (o <= hi)]
+    if cand.size == 0:
+        return True
+    p = np.minimum(np.searchsorted(v, cand), v.size - 1)
+    return not (v[p] == cand).any()
+
+
+def _fast_dot(pal, A, Bt):
+    """``out[b, i, j]`` = multiset of the pairs (A[b, i, k], Bt[b, j, k]) when every nonzero
+    colour of A occurs once (in A) and never in Bt.  Then a nonzero pair names its
+    position (b, i, k), so two outputs with a live pair are equal iff they share the row
+    (b, i) and agree on Bt's row over that row's support: the colour is a grid over
+    (A row, Bt row masked to the support).  No live pair gives ZERO, one gives the
+    product (as in the general path).  None if there are too many supports."""
+    nb, m, k = A.shape
+    n = Bt.shape[1]
+    nzA = A != ZERO
+    full_support = bool(nzA.all())
+    ra = pal.intern(("dotrow", k), A.reshape(-1, k)).reshape(nb, m)
+    tag = ("dot", k)
+    if full_support:
+        rb = pal.intern(("dotrow", k), Bt.reshape(-1, k)).reshape(nb, n)
+        out = pal.grid(tag, ra, rb)
+    else:
+        sup, which = np.unique(np.packbits(nzA.reshape(-1, k), axis=1), axis=0, return_inverse=True)
+        if len(sup) > _MAX_SUPPORTS:
+            return None
+        which = which.reshape(nb, m)
+        out = np.empty((nb, m, n), np.int64)
+        for s in range(len(sup)):
+            mask = np.unpackbits(sup[s])[:k].astype(bool)
+            rb = pal.intern(("dotrow", k), np.where(mask, Bt, ZERO).reshape(-1, k)).reshape(nb, n)
+            g = pal.grid(tag, ra, rb)
+            sel = which == s
+            out[sel] = g[sel]
+    nzB = Bt != ZERO
+    if not (full_support and nzB.all()):
+        fa, fb = nzA.astype(np.float32), np.swapaxes(nzB, -1, -2).astype(np.float32)
+        live = np.matmul(fa, fb)                           # exact counts (k < 2**24)
+        out[live == 0] = ZERO
+        one = np.argwhere(live == 1)
+        if len(one):
+            kk = np.matmul(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
+            bi, i, j = one.T
+            out[bi, i, j] = mul(pal, A[bi, i, kk], Bt[bi, j, kk])
+    return out
+
+
+def _general_dot(pal, a2, bt):
+    """The multiset of (a, b) pairs of every output, interned as a sorted row; once per
+    distinct pair of (row of a, row of b)."""
+    nb, m, k = a2.shape
+    n = bt.shape[1]
+    ra = pal.intern(("dotrow", k), a2.reshape(-1, k)).reshape(nb, m)
+    rb = pal.intern(("dotrow", k), bt.reshape(-1, k)).reshape(nb, n)
+    key = (ra[:, :, None] << 31) | rb[:, None, :]
+    uk, first, inv = np.unique(key.ravel(), return_index=True, return_inverse=True)
+    total = len(uk)
+    res_u = np.empty(total, np.int64)
     step = max(1, _CHUNK // max(k, 1))
     for s in range(0, total, step):
-        o = np.arange(s, min(total, s + step))
+        o = first[s:s + step]
         bi, rest = np.divmod(o, m * n)
         mi, ni = np.divmod(rest, n)
         x, y = a2[bi, mi, :], bt[bi, ni, :]
@@ -154,8 +221,33 @@ def matmul(pal, a, b):
         many = nz > 1
         if many.any():
             res[many] = pal.intern("dot", packed[many])
-        out[s:s + len(o)] = res
-    return out.reshape(batch + (m, n))
+        res_u[s:s + len(o)] = res
+    return res_u[inv.reshape(-1)].reshape(nb, m, n)
+
+
+def matmul(pal, a, b):
+    """Batched ``a @ b`` ([..., M, K] @ [..., K, N]): each element is the multiset
+    of (a, b) pairs over the contraction, zero pairs collapsed to one marker."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    a2 = np.broadcast_to(a, batch + (m, k)).reshape(-1, m, k)
+    bt = np.swapaxes(np.broadcast_to(b, batch + (k, n)), -1, -2).reshape(-1, n, k)
+    if k == 0 or a2.shape[0] * m * n == 0:
+        return np.full(batch + (m, n), ZERO, np.int64)
+    out = None
+    if FAST and k > 1:
+        small_a = a2.size <= bt.size
+        for side in ((0, 1) if small_a else (1, 0)):
+            x, y = (a2, bt) if side == 0 else (bt, a2)
+            if _distinct_side(x, y):
+                r = _fast_dot(pal, x, y)
+                if r is not None:
+                    out = r if side == 0 else np.swapaxes(r, -1, -2)
+                    break
+    if out is None:
+        out = _general_dot(pal, a2, bt)
+    return np.ascontiguousarray(out).reshape(batch + (m, n))
 
 
 def transpose2(x):

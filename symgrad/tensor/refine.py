@@ -47,34 +47,77 @@ def initial_values(cap):
     return names, shapes, flat + 0.0
 
 
+def dense(keys):
+    """Dense ids (0..count-1) of a uint64 array, equal ids iff equal keys, and the count."""
+    from .palette import argsort_u64, mix
+    if len(keys) == 0:
+        return np.zeros(0, np.int64), 0
+    order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
+    starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+    gid = np.cumsum(starts) - 1
+    out = np.empty(len(keys), np.int64)
+    out[order] = gid
+    return out, int(gid[-1]) + 1
+
+
+def value_classes(values):
+    """Classes of the initial values (bitwise, -0.0 as 0.0) and the unique bit patterns
+    sorted as uint64 (one sort)."""
+    from .palette import argsort_u64
+    v = np.where(np.isnan(values), np.nan, values + 0.0)
+    bits = v.view(np.uint64)
+    if len(bits) == 0:
+        return np.zeros(0, np.int64), bits
+    order, sk = argsort_u64(bits)
+    starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+    gid = np.cumsum(starts) - 1
+    inv = np.empty(len(bits), np.int64)
+    inv[order] = gid
+    return inv, sk[starts]
+
+
 def fixpoint(cap, inputs, max_rounds=200):
     """Refine until nothing splits and nothing thaws."""
+    from symgrad.progress import note
     names, shapes, values = initial_values(cap)
     trainable = np.concatenate([np.full(int(np.prod(shapes[n], dtype=np.int64)), cap.trainable[n])
                                 for n in names]) if names else np.zeros(0, bool)
-    _, classes = np.unique(values.view(np.int64), return_inverse=True)
-    classes = classes.reshape(-1)
+    note(f"lint: classes of {len(values):,} initial values")
+    vinv, uv = value_classes(values)
+    classes, ncls = vinv, len(uv)
     frozen = np.ones(len(values), bool)
     collisions = 0
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
-        colours = np.where(frozen, pal.const(values), pal.intern("param", classes[:, None]))
+        if frozen.all():
+            colours = pal.const_sorted(uv)[vinv]
+        else:
+            colours = np.empty(len(values), np.int64)
+            colours[frozen] = pal.const(values[frozen])
+            base = pal.count
+            pal._grow(ncls)                                # one fresh colour per class
+            colours[~frozen] = base + classes[~frozen]
         per = {}
         o = 0
         for n in names:
             k = int(np.prod(shapes[n], dtype=np.int64))
             per[n] = colours[o:o + k].reshape(shapes[n])
             o += k
+        del colours
+        note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes")
         grads = run(cap, pal, per, inputs)
         collisions += pal.collisions
+        del per, pal
         g = np.concatenate([grads[n].ravel() for n in names]) if names else np.zeros(0, np.int64)
         g = np.where(trainable, g, ZERO)                  # requires_grad=False: never moves
         new_frozen = frozen & ((g == ZERO) | ~trainable)
-        key = np.stack([classes, np.where(new_frozen, ZERO, g), new_frozen.astype(np.int64)], axis=1)
-        _, new = np.unique(key, axis=0, return_inverse=True)
-        new = new.reshape(-1)
-        stable = (new_frozen == frozen).all() and new.max(initial=-1) == classes.max(initial=-1)
-        classes, frozen = new, new_frozen
+        key = (classes.astype(np.uint64) << np.uint64(32)) | np.where(new_frozen, 0, g + 1).astype(np.uint64)
+        del g
+        note(f"lint: round {rounds}, splitting classes")
+        new, nnew = dense(key)
+        del key
+        stable = (new_frozen == frozen).all() and nnew == ncls
+        classes, frozen, ncls = new, new_frozen, nnew
         if stable:
             return Fixpoint(names, shapes, classes, frozen, trainable, grads, rounds, collisions)
     from symgrad.errors import SymgradError
