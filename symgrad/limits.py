@@ -30,6 +30,73 @@ MAX_SAMPLES = 1_000       # samples in the data
 MAX_SAMPLE_VALUES = 200_000  # samples times (inputs + targets): the values the data holds (about 1.5 s to make)
 MAX_STEPS = 10            # unrolled symbolic steps (expressions grow fast with the steps)
 MAX_TRACE_STEPS = 10_000  # numeric training steps
+# Unrolled steps are bounded by their cost, not their count: the exact values
+# grow several times per step (the toy example: 132, 824, 3,888, 16,736, 69,312
+# nodes after steps 1-5; step 5 takes 9 s, step 6 would take 100 s).
+# Expanded polynomials compare cheaply; nested non-polynomial values (tanh)
+# need canonical forms for their ties (18 s for 112,720 nodes), so less of them.
+UNROLL_FROM = {True: 20_000, False: 10_000}     # nodes from which one more exact step is still taken
+UNROLL_NODES = {True: 120_000, False: 40_000}   # nodes of one step's values (ties and printing walk them all)
+
+
+def expression_nodes(exprs, limit: int, seen: set | None = None) -> int:
+    """The nodes of the expression trees ``exprs``, counted by a walk that
+    stops after ``limit`` (then ``limit + 1`` is returned).  A value given
+    twice counts twice, unless ``seen`` (the values counted already) is given.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> expression_nodes([x * y + 1, x * y + 1], 100), expression_nodes([x * y + 1, x * y + 1], 100, set())
+    (10, 5)
+    >>> expression_nodes([x * y + 1], 2)
+    3
+    """
+    if seen is not None:
+        exprs = [e for e in exprs if not (e in seen or seen.add(e))]
+    count, stack = 0, list(exprs)
+    while stack:
+        count += 1
+        if count > limit:
+            break
+        stack.extend(stack.pop().args)
+    return count
+
+
+class UnrollBudget:
+    """The cost bound of unrolled steps: refuse a step that starts from more
+    than ``UNROLL_FROM`` nodes (every parameter's value: each gradient is
+    worked out on its own), or whose distinct values reach more than
+    ``UNROLL_NODES`` (ties and printing take each distinct value once; counted
+    as they are made, so the refusal comes at once); ``expanded``: the values
+    are expanded polynomials.
+
+    >>> import sympy as sp
+    >>> budget = UnrollBudget(steps=3, expanded=True)
+    >>> budget.start(1, [sp.Symbol("a")])
+    >>> budget.add(sp.Add(*sp.symbols("x1:200000")))
+    Traceback (most recent call last):
+    ...
+    symgrad.errors.SymgradError: unrolling 3 exact steps is too costly: at step 1 the expressions have more than 120,000 nodes (the limit for unrolled steps; they grow several times per step); ask for fewer steps
+    """
+
+    def __init__(self, steps: int, expanded: bool = True):
+        self.steps, self.first, self.most = steps, UNROLL_FROM[bool(expanded)], UNROLL_NODES[bool(expanded)]
+
+    def start(self, step: int, current) -> None:
+        self.step, self.used, self.seen = step, 0, set()
+        if step > 1 and expression_nodes(current, self.first) > self.first:
+            self._refuse(f"after step {step - 1}", self.first)
+
+    def add(self, value) -> None:
+        self.used += expression_nodes([value], self.most - self.used, self.seen)
+        if self.used > self.most:
+            self._refuse(f"at step {self.step}", self.most)
+
+    def _refuse(self, when: str, limit: int):
+        fewer = f"at most {self.step - 1} step{'s' if self.step != 2 else ''}" if self.step > 1 else "fewer steps"
+        raise SymgradError(f"unrolling {self.steps} exact step{'s' if self.steps != 1 else ''} is too costly: {when} the expressions have more "
+                           f"than {limit:,} nodes (the limit for unrolled steps; they grow several times per step); "
+                           f"ask for {fewer}")
 
 
 def work_size(net) -> int:

@@ -23,6 +23,7 @@ import sympy as sp
 from .backends import SYMBOLIC
 from .backprop import gradients_over
 from .equality import difference_point, group_equal
+from .limits import UnrollBudget
 from .optim import Optimiser, optimiser as parse_optimiser
 from .partition import canonical
 from .witness import is_rational_network
@@ -87,14 +88,17 @@ def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per
     expand = is_rational_network(net) and opt.polynomial if expand is None else expand
     states = [opt.init_state()] * net.parameter_count
     samples = net.samples
+    budget = UnrollBudget(steps, expand)
     for t in range(1, steps + 1):
         current = values[-1]
+        budget.start(t, current)
         batch = [samples[(t - 1) % len(samples)]] if per_sample else samples
         grads = gradients_over(net, SYMBOLIC, current, batch)
         new = []
         for p, (w, g) in enumerate(zip(current, grads)):
             w, states[p] = opt.update(w, g, states[p], t, lr)
             new.append(sp.expand(w) if expand else w)
+            budget.add(new[-1])
         values.append(tuple(new))
     return Trajectory(net, init, opt, to_expr(lr), tuple(values), per_sample)
 

@@ -220,3 +220,33 @@ def test_a_very_long_path_is_elided(capsys):
     status, _, lines = run(capsys, "prove", "/" + "d" * 100_000 + ".toml")
     one_error(status, lines, "cannot read")
     assert len(lines[0]) < 600
+
+
+# -- 9. unrolled steps bounded by their cost ---------------------------------------------
+def test_unrolling_many_steps_stops_at_the_budget(tmp_path):
+    start = time.monotonic()
+    out = symgrad("report", "toy", "--init", "constant", "--steps", "10", "-o", tmp_path / "r.tex", timeout=90)
+    lines = out.stderr.splitlines()
+    assert out.returncode == 2 and len(lines) == 1, out.stderr
+    assert "too costly" in lines[0] and "20,000 nodes (the limit for unrolled steps" in lines[0], lines
+    assert "ask for at most 5 steps" in lines[0]
+    assert time.monotonic() - start < 60 and not (tmp_path / "r.tex").exists()
+
+
+def test_unroll_in_a_file_stops_at_the_budget(tmp_path):
+    net = tmp_path / "net.toml"
+    net.write_text(NET.replace("units = 2", "units = 2\nactivation = \"tanh\"\nbias = true")
+                   + '[[scenarios]]\ninit = "constant:a"\nunroll = 10\n')
+    out = symgrad("report", net, "-o", tmp_path / "r.tex", timeout=90)
+    assert out.returncode == 2 and "the limit for unrolled steps" in out.stderr, out.stderr
+
+
+def test_unrolling_within_the_budget_is_unchanged():
+    import sympy as sp
+
+    import symgrad as sg
+
+    trajectory = sg.unroll(sg.examples.toy(), sg.Constant("a"), steps=3)
+    assert str(trajectory.value(1, "w9")) == "-2*a**2*eta*x1 - 2*a**2*eta*x2 + a"
+    assert trajectory.ties(3) == [tuple(sp.symbols(g)) for g in ("w1 w2", "w3 w4", "w5 w6 w7 w8", "w9 w10")]
+
