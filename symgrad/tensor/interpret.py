@@ -72,6 +72,8 @@ def combine(pal, ds, shape):
         return None
     if len(ds) == 1:
         return ds[0]
+    if len(ds) == 2:                    # the two-member sum, as K.add (and scatter_sum) name it
+        return K.add(pal, ds[0], ds[1])
     n = int(np.prod(shape, dtype=np.int64))
     tg = np.tile(np.arange(n), len(ds))
     return K.scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), tg, n).reshape(shape)

@@ -31,12 +31,15 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
     keep = targets >= 0
     if drop_zero:
         keep &= values != ZERO
-    values, targets = values[keep], targets[keep]
+    if not keep.all():
+        values, targets = values[keep], targets[keep]
     out = np.full(n, ZERO, np.int64)
     if len(values) == 0:
         return out
-    order = np.lexsort((values, targets))
-    values, targets = values[order], targets[order]
+    if len(targets) > 1 and (targets[1:] < targets[:-1]).any():
+        from .palette import argsort_u64
+        order, st = argsort_u64(targets.view(np.uint64))      # stable: members in order of targets
+        values, targets = values[order], st.view(np.int64)
     counts = np.bincount(targets, minlength=n)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     for c in np.unique(counts[counts > 0]):
@@ -48,6 +51,7 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
         for i in range(0, len(t), step):
             tt = t[i:i + step]
             rows = values[starts[tt][:, None] + np.arange(c)[None, :]]
+            rows.sort(axis=1)                               # the multiset: the sorted row
             out[tt] = pal.intern(tag, rows)
     return out
 

@@ -93,23 +93,9 @@ def pack(rows):
 
 
 def psort(a):
-    """Sort a 1-D array in place: big arrays as two halves on two threads, then merged."""
-    n = len(a)
-    if n < (1 << 23):
-        a.sort()
-        return a
-    from concurrent.futures import ThreadPoolExecutor
-    h = n // 2
-    x, y = a[:h], a[h:]
-    with ThreadPoolExecutor(2) as ex:                      # numpy sorts without the GIL
-        list(ex.map(np.ndarray.sort, [x, y]))
-    at = np.searchsorted(x, y) + np.arange(len(y))
-    out = np.empty_like(a)
-    mask = np.ones(n, bool)
-    mask[at] = False
-    out[at] = y
-    out[mask] = x
-    return out
+    """Sort a 1-D array in place (numpy's vectorised sort) and return it."""
+    a.sort()
+    return a
 
 
 def argsort_u64(keys):
@@ -121,21 +107,24 @@ def argsort_u64(keys):
         return np.arange(n), keys.copy()
     ib = int(n - 1).bit_length()
     low = _U((1 << ib) - 1)
-    packed = (keys & ~low) | np.arange(n, dtype=np.uint64)
-    packed = psort(packed)
+    packed = keys & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
     order = (packed & low).astype(np.int64)
     sk = keys[order]
-    bad = sk[1:] < sk[:-1]
-    if bad.any():                                          # equal high bits, unordered low bits
-        hi = packed & ~low
-        grp = np.concatenate([[True], hi[1:] != hi[:-1]])
-        gid = np.cumsum(grp) - 1
-        rough = np.concatenate([[False], bad]) | np.concatenate([bad, [False]])
-        touched = np.isin(gid, gid[rough])
-        sel = np.flatnonzero(touched)
-        sub = np.lexsort((order[sel], sk[sel], gid[sel]))
+    bad = np.flatnonzero(sk[1:] < sk[:-1])
+    if len(bad):                                           # equal high bits, unordered low bits
+        hi = packed[bad] & ~low
+        lo_end = np.searchsorted(packed, hi, side="left")                # group extents
+        hi_end = np.searchsorted(packed, hi | low, side="right")
+        lo_end, first = np.unique(lo_end, return_index=True)
+        hi_end = hi_end[first]
+        lens = hi_end - lo_end
+        sel = np.repeat(lo_end - np.cumsum(np.concatenate([[0], lens[:-1]])), lens) + np.arange(lens.sum())
+        grp = np.repeat(np.arange(len(lens)), lens)
+        sub = np.lexsort((order[sel], sk[sel], grp))
         order[sel] = order[sel][sub]
-        sk = keys[order]
+        sk[sel] = sk[sel][sub]
     return order, sk
 
 
@@ -183,7 +172,7 @@ class _Table:
             blk = np.full(len(keys), len(self.blocks) - 1, np.int32)
             loc = where
         self.runs.append([keys, ids, blk, loc])
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
             b = self.runs.pop()
             a = self.runs.pop()
             self.runs.append(_merge(a, b))

@@ -155,7 +155,7 @@ def embedding(pal, w, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=Fals
             return []
         dsig = pal.intern("embdcol", np.concatenate([d2.T, np.broadcast_to(idx.c.reshape(1, -1), d2.T.shape)], axis=1))
         rows = pal.intern("embrow", np.arange(V)[:, None])
-        g = K.elementwise(pal, "emb'", rows[:, None], dsig[None, :])
+        g = pal.grid("emb'", rows, dsig)                 # the pairs (row, delta column)
         g = np.where((d2 == ZERO).all(axis=0)[None, :], ZERO, g)
         if padding_idx is not None and 0 <= padding_idx < V:
             g[padding_idx] = ZERO                 # torch never sends a gradient to the padding row

@@ -1,0 +1,111 @@
+"""The structural fast paths of the tensor lint give the same partitions as the general paths."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+from symgrad.tensor import kernels as K  # noqa: E402
+from symgrad.tensor import lint  # noqa: E402
+from symgrad.tensor.palette import ONE, Palette, ZERO, argsort_u64  # noqa: E402
+
+
+def partition(a):
+    """The partition of the positions of ``a`` by colour, as a set of frozensets."""
+    flat = a.ravel()
+    groups = {}
+    for i, c in enumerate(flat.tolist()):
+        groups.setdefault(c, []).append(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _both(monkeypatch, fn):
+    monkeypatch.setattr(K, "FAST", True)
+    fast = fn()
+    monkeypatch.setattr(K, "FAST", False)
+    slow = fn()
+    return fast, slow
+
+
+def _case(rng, kind):
+    """Colour matrices a [B, M, K], b [B, K, N]: a generic (distinct) side and an
+    adversarial other side (repeated rows and columns, zeros, ONE)."""
+    B, M, Kd, N = rng.integers(1, 3), rng.integers(1, 6), rng.integers(2, 6), rng.integers(1, 6)
+    pal = Palette()
+    consts = np.array([ZERO, ONE, pal.const(np.array([2.0]))[0], pal.const(np.array([3.0]))[0]])
+    b = consts[rng.integers(0, 4, size=(B, Kd, N))]        # few colours: repeats, ZERO, ONE
+    a = pal.fresh((B, M, Kd))
+    if kind in ("zeros_a", "both"):
+        a = np.where(rng.random(a.shape) < 0.3, ZERO, a)    # zeros on the distinct side
+    if kind in ("repeat_rows", "both"):
+        b[:, :, -1] = b[:, :, 0]                            # repeated columns of b
+        a = np.concatenate([a, a[:, :1]], axis=1)           # a repeated row: not distinct
+    if kind == "swap":
+        a, b = np.swapaxes(b, 1, 2).copy(), np.swapaxes(a, 1, 2).copy()
+    return pal, a, b
+
+
+@pytest.mark.parametrize("kind", ["plain", "zeros_a", "repeat_rows", "both", "swap"])
+def test_fast_matmul_same_partition(monkeypatch, kind):
+    rng = np.random.default_rng(len(kind))
+    taken = []
+    real = K._fast_dot
+    monkeypatch.setattr(K, "_fast_dot", lambda *a: taken.append(1) or real(*a))
+    for _ in range(40):
+        pal, a, b = _case(rng, kind)
+        base = pal.count
+        fast, slow = _both(monkeypatch, lambda: K.matmul(_copy(pal, base), a, b))
+        assert partition(fast) == partition(slow)
+        assert ((fast == ZERO) == (slow == ZERO)).all()
+    assert kind == "repeat_rows" or taken                  # the fast path was exercised
+
+
+def _copy(pal, base):
+    p = Palette()
+    p._grow(base - p.count)          # same fresh ids as the palette that made the inputs
+    return p
+
+
+def test_grid_consistent_across_calls():
+    p = Palette()
+    g1 = p.grid("t", np.array([5, 6, 7]), np.array([1, 2]))
+    g2 = p.grid("t", np.array([7, 8]), np.array([2, 3]))
+    assert g1[2, 1] == g2[0, 0]
+    assert len(set(g1.ravel()) | set(g2.ravel())) == 6 + 4 - 1
+
+
+def test_argsort_u64_is_a_stable_argsort():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 10, 1000, 100000):
+        keys = rng.integers(0, 50, size=n).astype(np.uint64) << np.uint64(rng.integers(0, 60))
+        keys |= rng.integers(0, 3, size=n).astype(np.uint64)   # equal high bits, different low bits
+        order, sk = argsort_u64(keys)
+        assert (order == np.argsort(keys, kind="stable")).all()
+        assert (sk == keys[order]).all()
+
+
+def _models(seed):
+    torch.manual_seed(seed)
+    a = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
+    with torch.no_grad():                                   # copied units, zero rows, repeats
+        a[0].weight[3] = a[0].weight[1]
+        a[0].bias[3] = a[0].bias[1]
+        a[2].weight[:, 3] = a[2].weight[:, 1]
+        a[0].weight[4] = 0.0
+    b = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 16, 2))
+    with torch.no_grad():
+        b[0].weight[2] = b[0].weight[0]
+        b[0].bias[2] = b[0].bias[0]
+    c = nn.Sequential(nn.Linear(4, 4, bias=False), nn.Tanh(), nn.Linear(4, 2))
+    nn.init.constant_(c[0].weight, 0.5)
+    return [(a, torch.randn(4, 5)), (b, torch.randn(2, 2, 4, 4)), (c, torch.randn(3, 4))]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lint_fast_and_general_agree(monkeypatch, seed):
+    for model, x in _models(seed):
+        fast, slow = _both(monkeypatch, lambda: lint(model, x))
+        for n in fast.classes:
+            assert partition(fast.classes[n]) == partition(slow.classes[n]), n
+            assert (fast.frozen[n] == slow.frozen[n]).all(), n
