@@ -121,6 +121,8 @@ def proof_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="algebraic", choices=["algebraic", "structural"], help="proof engine")
     p.add_argument("--samples", type=int, default=None, metavar="N", help="sum the gradient over N samples")
     p.add_argument("--classes", default=None, metavar="C1,C2,...", help="one sample per class, one-hot targets")
+    p.add_argument("--full", action="store_true",
+                   help="list every class even for a large network (by default, beyond 2,000 parameters, a summary)")
 
 
 def resolve_example(args):
@@ -223,7 +225,7 @@ WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not comp
 
 def cmd_prove(args) -> str:
     from .export import proof_dict
-    from .printing import proof_text
+    from .printing import SUMMARY_LIMIT, proof_summary, proof_text
     from .quotients import effective_width
     from .symmetry import prove
 
@@ -232,6 +234,8 @@ def cmd_prove(args) -> str:
     widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
     if args.json:
         return json.dumps(proof_dict(proof, widths), indent=2)
+    if net.parameter_count > SUMMARY_LIMIT and not args.full:
+        return proof_summary(proof, widths)
     return proof_text(proof, widths)
 
 

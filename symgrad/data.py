@@ -37,7 +37,9 @@ def check_samples(net, samples: Sequence[Mapping]) -> tuple[dict, ...]:
                 raise SymgradError(f"sample {k}: {key}: {error}") from None
             if value.free_symbols & params:
                 raise SymgradError(f"sample {k}: the value of {key} involves the network's parameters")
-            out[symbol] = value
+            # a name of an input or target in a value is that input or target, with its assumptions
+            out[symbol] = value.xreplace({s: allowed[s.name] for s in value.free_symbols
+                                          if isinstance(s, sp.Symbol) and s.name in allowed})
         checked.append(out)
     if not checked:
         raise SymgradError("the data have no samples")

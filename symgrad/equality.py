@@ -63,6 +63,7 @@ def _expands_to_zero(e: sp.Expr) -> bool:
 
 
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
+CASE_LIMIT = 4   # piecewise functions in one expression up to which its cases are enumerated
 
 
 def real_symbols(e: sp.Expr) -> dict:
@@ -91,6 +92,9 @@ def _zero_by_signs(e: sp.Expr) -> bool | None:
         real = e.xreplace(real_symbols(e))
         if real == 0 or _expands_to_zero(real):
             return True
+        cases = len(real.atoms(*PIECEWISE))
+        if cases > CASE_LIMIT or size(real, CANCEL_LIMIT) > CANCEL_LIMIT:   # up to 3 branches each: bounded work
+            return None
         folded = sp.piecewise_fold(real.rewrite(sp.Piecewise))
     except (TypeError, ValueError, AttributeError, sp.PolynomialError):
         return None

@@ -1,8 +1,8 @@
 """Examples: a described network and the questions asked of it.
 
 An example is a network description file (``symgrad.description``) with
-three more parts: ``[example]`` (a one-line ``summary``, the ``seed``
-discussion it answers, the ``question``), ``[[scenarios]]`` (an ``init``,
+three more parts: ``[example]`` (a ``title``, a one-line ``summary``, the
+``question``; ``seed`` names a source and is never printed), ``[[scenarios]]`` (an ``init``,
 optional ``data``, ReLU slopes at 0 to compare as ``conventions``, another
 ``network`` file, ``unroll`` steps to show, a ``remark``, ``symbols``) and
 ``[[analyses]]`` (``kind = "quotient"``, ``"trace"``, ``"linearise"`` or
@@ -80,6 +80,7 @@ class Example:
     analyses: tuple = field(default=())
     path: Path | None = None
     symbols: dict = field(default_factory=dict)   # names with assumptions, for values given later
+    title: str = ""                                 # the report's title (default: the summary)
 
     @property
     def init(self) -> Constraint:
@@ -130,14 +131,14 @@ def load(path) -> Example:
     found = description.load(path)
     problems = Problems(str(path))
     top = Table(found.document, "", problems, None)
-    about = top.table("example", ("summary", "seed", "question"))
+    about = top.table("example", ("title", "summary", "seed", "question"))
     get = (lambda key: about.get(key, text, "") or "") if about else (lambda key: "")
     scenarios = _scenarios(top, found, problems)
     analyses = [_analysis(t, found.network, problems) for t in top.tables("analyses", None) or []]
     problems.check()
     net = found.network
     return Example(net.name, get("summary") or net.description or net.name, lambda: net, get("seed"),
-                   get("question"), tuple(scenarios), tuple(analyses), path, found.symbols)
+                   get("question"), tuple(scenarios), tuple(analyses), path, found.symbols, get("title"))
 
 
 def _scenarios(top: Table, found, problems: Problems) -> list[Scenario]:

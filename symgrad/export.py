@@ -7,7 +7,9 @@ reads them back), parameter classes as lists of names.
 """
 from __future__ import annotations
 
-from .printing import text
+def text(expr) -> str:
+    """JSON's form of an expression: ``str(expr)``, which ``sympy.sympify`` reads back."""
+    return str(expr)
 
 STEPS_LIMIT = 60  # parameters beyond which the step chains are left out
 

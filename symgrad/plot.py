@@ -88,7 +88,9 @@ def plot_trace(trace, path, classes=None, title: str | None = None):
     axes.set_ylabel("parameter value")
     axes.set_title(textwrap.fill(title or f"{net.name}: {count} classes", 90), fontsize=9)
     axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    figure.savefig(Path(path))
+    path = Path(path)
+    # no creation date in a PDF: the same trace gives the same bytes (committed reports stay unchanged)
+    figure.savefig(path, metadata={"CreationDate": None} if path.suffix.lower() == ".pdf" else None)
     return figure
 
 

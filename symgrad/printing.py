@@ -12,10 +12,39 @@ import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 SAMPLE = re.compile(r"([A-Za-z]+)(\d*)_s(\d+)\Z")
 GRID = re.compile(r"([A-Za-z]+)(\d+)_(\d+)\Z")
 NESTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9_]*)\Z")
+
+
+def natural_key(text: str) -> tuple:
+    """Digits compare as numbers: ``w2`` before ``w10``.
+
+    >>> sorted(["w10", "w9", "x1"], key=natural_key)
+    ['w9', 'w10', 'x1']
+    """
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+def ordered_terms(expr: sp.Add) -> list:
+    """The terms of a sum as a reader expects them: positive terms first, then
+    negative ones, each in numbering order of their symbols, numbers last
+    (``w9*y3 + w10*y4``, ``y1 - t1``, ``x + 1``)."""
+    def key(term):
+        negative = term.could_extract_minus_sign()
+        body = (-term if negative else term).as_coeff_Mul()[1]   # 2*w5*y1 sorts as w5*y1
+        return (negative, body.is_number, natural_key(sp.sstr(body)))
+
+    return sorted(expr.args, key=key)
+
+
+class SymgradStrPrinter(StrPrinter):
+    """SymPy's text printer with sums in reading order (what ``sympify`` reads back is unchanged)."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        return ordered_terms(expr)
 
 
 class SymgradLatexPrinter(LatexPrinter):
@@ -24,6 +53,9 @@ class SymgradLatexPrinter(LatexPrinter):
     derivative of the undefined activation, ``H_0(z)`` for a step slope."""
 
     printmethod = "_latex"
+
+    def _as_ordered_terms(self, expr, order=None):
+        return ordered_terms(expr)
 
     def _print_Symbol(self, expr, style="plain"):
         name = expr.name
@@ -63,8 +95,13 @@ def latex(expr, **settings) -> str:
 
 
 def text(expr) -> str:
-    """Plain text that ``sympy.sympify`` reads back."""
-    return sp.sstr(expr)
+    """Plain text that ``sympy.sympify`` reads back, sums in reading order.
+
+    >>> w9, w10, y3, y4, y1, t1 = sp.symbols("w9 w10 y3 y4 y1 t1")
+    >>> text(w10 * y4 + w9 * y3), text(y1 - t1)
+    ('w9*y3 + w10*y4', 'y1 - t1')
+    """
+    return SymgradStrPrinter().doprint(expr)
 
 
 TEXT_LIMIT = 400  # characters of an expression in a proof's text; --json has every one in full
@@ -107,6 +144,9 @@ def derivation_text(d) -> str:
 def derivation_latex(d) -> str:
     """The derivation as one LaTeX ``aligned`` block (for Jupyter)."""
     net = d.network
+    if net.parameter_count > LATEX_LIMIT:
+        return r"$\text{%s}$" % latex_text(f"Derivation of {network_summary(net)} (gradients elided: print it, "
+                                             "or use .gradient(w))")
     objective = latex(net.nodes[net.objective].symbol)
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in d.forward.items()]
     for w in net.parameters[:40]:
@@ -115,12 +155,37 @@ def derivation_latex(d) -> str:
     return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
 
 
+LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
+
+
+def network_summary(net) -> str:
+    """One line for a network of any size: its layers and counts.
+
+    >>> from symgrad import Network
+    >>> network_summary(Network.mlp([300, 300, 1]))
+    "'mlp 300-300-1': layers inputs 300, layer 1 300, layer 2 1; 90,300 weights"
+    """
+    layers = ", ".join(f"{layer.name} {len(layer.units):,}" for layer in net.layers)
+    counts = f"{net.weight_count:,} weights" + (f", {net.bias_count:,} biases" if net.bias_count else "")
+    return f"{net.name!r}: layers {layers}; {counts}" if layers else f"{net.name!r}: {counts}"
+
+
 def network_latex(net) -> str:
-    """The network's forward equations as LaTeX (for Jupyter)."""
+    """The network's forward equations as LaTeX (for Jupyter); a summary
+    beyond ``LATEX_LIMIT`` parameters, as NumPy elides large arrays."""
     from .derivation import derive
 
+    if net.parameter_count > LATEX_LIMIT:
+        return r"$\text{%s}$" % latex_text(f"Network {network_summary(net)} (equations elided)")
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
     return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
+
+
+def latex_text(prose: str) -> str:
+    """Prose safe inside ``\\text{...}``."""
+    special = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+               "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+    return "".join(special.get(c, c) for c in prose)
 
 
 def class_text(members) -> str:
@@ -156,14 +221,38 @@ def _sample_phrase(net, sample) -> str | None:
     """One sample's restrictions: inputs tied to something, then the targets' values."""
     full = {s: sp.sympify(sample.get(s, s)) for s in (*net.inputs, *net.targets)}
 
-    def free(s, v):
-        return isinstance(v, sp.Symbol) and all(v not in u.free_symbols for t, u in full.items() if t != s)
+    def free(s, v):   # a fresh name, assuming no more than the input itself, used nowhere else
+        return isinstance(v, sp.Symbol) and not _assumed(v) - _assumed(s) \
+            and all(v not in u.free_symbols for t, u in full.items() if t != s)
 
     fixed = {s: v for s, v in full.items() if v != s and not free(s, v)}
-    inputs = [f"{s} = {text(v)}" for s, v in fixed.items() if s in net.inputs]
-    targets = [f"{s} = {text(v)}" for s, v in fixed.items() if s in net.targets]
+
+    def shown(s, v):
+        extra = sorted(set().union(*(_assumed(u) - _assumed(s) for u in sp.sympify(v).free_symbols)))
+        return f"{s} = {text(v)}" + (f" ({', '.join(extra)})" if extra else "")
+
+    inputs = [shown(s, v) for s, v in fixed.items() if s in net.inputs]
+    targets = [shown(s, v) for s, v in fixed.items() if s in net.targets]
     parts = inputs + ([f"target {', '.join(targets)}"] if targets else [])
     return ", ".join(parts) or None
+
+
+ASSUMPTIONS = ("positive", "negative", "nonzero", "nonnegative", "nonpositive", "integer", "rational", "even", "odd",
+               "prime")
+
+
+def _assumed(symbol) -> set[str]:
+    """The declared properties of ``symbol`` a reader cares about (positive, integer, ...)."""
+    facts = symbol.assumptions0 if isinstance(symbol, sp.Symbol) else {}
+    found = {k for k in ASSUMPTIONS if facts.get(k)}
+    # report the strongest sign only: positive implies nonzero and nonnegative
+    if "positive" in found or "negative" in found:
+        found -= {"nonzero", "nonnegative", "nonpositive"}
+    if "even" in found or "odd" in found or "prime" in found:
+        found -= {"integer", "rational"}
+    if "integer" in found:
+        found.discard("rational")
+    return found
 
 
 def scope(net) -> str:
@@ -311,10 +400,52 @@ def proof_text(proof, widths=None) -> str:
     lines += ["", *separation_lines(proof)] if len(proof.invariant) > 1 else []
     lines += ["", f"Stationary point: {stationary_text(proof, objective)}"]
     lines += frozen_lines(proof)
-    if widths:
-        lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in widths)]
+    wide = [w for w in widths or () if w.units > 1]
+    if wide:
+        lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in wide)]
     lines += [f"  note: {n}" for n in proof.notes]
     return "\n".join(lines)
+
+
+SUMMARY_LIMIT = 2_000  # parameters beyond which a proof prints as a summary (the full listing: --full, --json)
+
+
+def proof_summary(proof, widths=None) -> str:
+    """A proof of a large network in a screenful: class counts and sizes,
+    effective width per layer, stationarity and frozen parameters."""
+    net = proof.network
+    lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)",
+             f"  {net.parameter_count:,} parameters ({net.weight_count:,} weights, {net.bias_count:,} biases)", ""]
+    lines.append(f"Equal gradients at the initial point: {_sizes(proof.at_init_classes)}"
+                 + (" (at least these; this engine sees structure, not algebra)" if proof.engine == "structural" else ""))
+    lines.append(f"Tied forever (for every step, every learning rate and {scope(net)}): {_sizes(proof.invariant_classes)}")
+    if widths:
+        lines += ["", "Effective width by layer:"]
+        lines += [f"  {w.layer}: {w.distinct:,} distinct of {w.units:,} units" for w in widths if w.units > 1]
+    objective = net.nodes[net.objective].symbol
+    lines += ["", f"Stationary point: {stationary_text(proof, objective)}"]
+    if proof.frozen is None:
+        lines.append("Never moves: not decided by this engine.")
+    else:
+        lines.append(f"Never moves: {len(proof.frozen):,} parameters" if proof.frozen else
+                     "Never moves: no parameter is proven frozen.")
+    lines += [f"  note: {n}" for n in proof.notes]
+    lines += ["", "(every class in full: --full, or --json)"]
+    return "\n".join(lines)
+
+
+def _sizes(classes) -> str:
+    """``4 classes: 2 of 1,000 parameters, 2 of 1``.
+
+    >>> _sizes(((0, 1), (2, 3), (4,)))
+    '3 classes: 2 of 2 parameters, 1 of 1'
+    """
+    counts: dict[int, int] = {}
+    for c in classes:
+        counts[len(c)] = counts.get(len(c), 0) + 1
+    parts = [f"{k:,} of {size:,}" for size, k in sorted(counts.items(), reverse=True)[:6]]
+    parts[0] += " parameters"
+    return f"{len(classes):,} class{'es' if len(classes) != 1 else ''}: {', '.join(parts)}{', ...' if len(counts) > 6 else ''}"
 
 
 def trajectory_text(trajectory) -> str:
@@ -336,6 +467,10 @@ def trajectory_latex(trajectory) -> str:
 
 
 def proof_latex(proof) -> str:
-    """The invariant classes as LaTeX (for Jupyter)."""
+    """The invariant classes as LaTeX (for Jupyter); a summary for many classes."""
+    tied = [c for c in proof.invariant_classes if len(c) > 1]
+    if len(tied) > LATEX_LIMIT or sum(map(len, tied)) > 4 * LATEX_LIMIT:
+        return r"$\text{%s}$" % latex_text(f"{len(tied):,} classes of tied parameters, "
+                                             f"{sum(map(len, tied)):,} parameters in all (print the proof for them)")
     rows = [" = ".join(latex(p) for p in c) for c in proof.invariant if len(c) > 1] or [r"\text{no ties}"]
     return r"$\text{tied forever: } " + r",\quad ".join(rows) + "$"

@@ -3,7 +3,7 @@ import symgrad as sg
 from symgrad.testing import assert_gradients_differ, assert_gradients_equal, assert_stationary, assert_tied_forever
 
 
-def test_constant_init_ties_the_symgrad_toywork(symgrad_toy):
+def test_constant_init_ties_the_toy_network(symgrad_toy):
     assert_gradients_equal(symgrad_toy, "w1", "w2", init=sg.Constant("a"))
     assert_gradients_differ(symgrad_toy, "w1", "w3", init=sg.Constant("a"))
     assert_tied_forever(symgrad_toy, [["w1", "w2"], ["w3", "w4"], ["w5", "w6", "w7", "w8"], ["w9", "w10"]],

@@ -53,7 +53,7 @@ def test_toy_report_shows_the_seed(contexts):
     # every derivation of the seed appears
     for seed in [r"w_{5} \left(w_{1} x_{1} + w_{3} x_{2}\right) + w_{7} \left(w_{2} x_{1} + w_{4} x_{2}\right)",
                  r"w_{9} \left(w_{1} x_{1} + w_{3} x_{2}\right)", r"w_{10} \left(w_{2} x_{1} + w_{4} x_{2}\right)",
-                 r"x_{1} \left(w_{10} w_{6} + w_{5} w_{9}\right)", r"x_{2} \left(w_{10} w_{8} + w_{7} w_{9}\right)"]:
+                 r"x_{1} \left(w_{5} w_{9} + w_{10} w_{6}\right)", r"x_{2} \left(w_{7} w_{9} + w_{10} w_{8}\right)"]:
         assert seed in tex, seed
     assert "Theorem (stationary point)" in tex and "Theorem (ties that last forever)" in tex
 

@@ -181,3 +181,26 @@ def test_unnormalised_targets_reach_the_command_line(tmp_path):
     total = sum(sp.exp(a) for a in logits)
     loss = -(sp.log(sp.exp(logits[0]) / total) + sp.log(sp.exp(logits[1]) / total))
     assert sp.simplify(gradient - sp.diff(loss, w[0])) == 0
+
+
+def test_data_naming_an_input_keep_its_assumptions_in_every_certificate(tmp_path):
+    """x2 = 2*x1 in the data: the x1 there is the integer input x1, not a new symbol of the same name."""
+    spec = describe('inputs = { count = 2, assume = "integer" }\n[[layers]]\nunits = 1\n[init]\nkind = "distinct"\n'
+                    '[[data]]\nx2 = "2*x1"\n', tmp_path)
+    loaded = sg.load(spec)
+    x1 = loaded.network.inputs[0]
+    assert loaded.network.samples[0][loaded.network.inputs[1]] == 2 * x1     # the very input symbol
+    proof = sg.prove(loaded.network, loaded.init)
+    points = [s.point for s in proof.at_init_splits if s.point] + [s.point for s in proof.separations]
+    points.append(proof.stationary_witness[1])
+    for point in points:
+        names = [str(s) for s in point]
+        assert len(names) == len(set(names)), point                        # one value per name
+        assert all(v.is_integer for s, v in point.items() if str(s) in ("x1", "x2")), point
+
+
+def test_a_renamed_input_with_an_assumption_is_named_in_the_scope():
+    net = sg.Network.mlp([1, 1], objective="squared_error")
+    x1, t = net.inputs[0], net.targets[0]
+    text = str(sg.prove(net.with_data([{x1: sp.Symbol("u", nonzero=True), t: sp.Rational(-2, 5)}])))
+    assert "every input with x1 = u (nonzero), target t = -2/5" in text

@@ -45,7 +45,7 @@ def _quotient(spec, example, assets) -> dict:
     forward = derive(q.network).forward
     return {
         "template": "analysis_quotient.tex.jinja", "title": "The quotient network",
-        "summary": TeX(escape(f"Under the ties of the first scenario the network computes the same function as a "
+        "summary": TeX(escape(f"Under the ties of the first scenario above the network computes the same function as a "
                               f"network with {q.network.weight_count} weights instead of {q.original.weight_count}.")),
         "merged": [{"lhs": tex(k), "value": tex(v)} for k, v in q.merged.items()],
         "forward": block([(tex(k), v) for k, v in forward.items()]),
@@ -65,6 +65,7 @@ def _trace(spec, example, assets) -> dict:
     point = ", ".join(f"${latex(k)} = {v:.3f}$" for k, v in trace.point.items())
     return {"template": "analysis_trace.tex.jinja", "title": "A numeric training trace", "figure": "trace",
             "steps": spec.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
+            "init": proof.init.describe(),
             "summary": TeX(escape(f"Trained numerically, the weights move in {len(proof.invariant_classes)} bundles, "
                                   "one per invariant class."))}
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 from ..printing import SymgradLatexPrinter
 
@@ -28,6 +29,7 @@ NAMED = {r"\max": 3, r"\min": 3, r"\log": 3, r"\exp": 3, r"\tanh": 4, r"\sin": 3
          r"\qquad": 4, r"\,": 0.3, r"\;": 0.5, r"\cdots": 2.5, r"\ldots": 2.5}
 SPACED = {"+": 1.8, "-": 1.8, "=": 2.0, ",": 0.8}
 MARK = sp.Symbol("QQMARKQQ")
+FRACTION = 56   # a product with a denominator up to this wide is printed whole, as a fraction
 
 
 def width(tex: str) -> float:
@@ -96,18 +98,38 @@ def _sum_pieces(expr) -> list[str]:
 
 def _product_pieces(expr, short: float) -> list[str]:
     coeff, factors = expr.as_coeff_mul()
+    if any(f.is_Pow and f.exp.is_negative for f in factors) and width(_tex(expr)) <= FRACTION:
+        return [_tex(expr)]   # a fraction that fits stays a fraction, not "e^a \frac{1}{...}"
     small = [f for f in factors if width(_tex(f)) <= short]
     large = [f for f in factors if width(_tex(f)) > short]
-    if not large:
-        return [_tex(expr)]
-    head = _tex(sp.Mul(coeff, *small)) if small else ("-" if coeff == -1 else "" if coeff == 1 else _tex(coeff))
+    head = _chunks(coeff, small, float("inf"))[0] if small else ("-" if coeff == -1 else "" if coeff == 1 else _tex(coeff))
     out: list[str] = []
+    if width(head) > short and len(small) > 1:   # many short factors: a line may break between them too
+        out, head = _chunks(coeff, small, short), ""
+    if not large:
+        return out or [_tex(expr)]
     for k, factor in enumerate(large):
         inner = pieces(factor)
         if isinstance(factor, sp.Add):
             inner = _wrap(inner, r"\bigl(", r"\bigr)")
-        out += _wrap(inner, (head + " " if head else "") if k == 0 else r"\cdot ", "")
+        out += _wrap(inner, (head + " " if head else "") if k == 0 and not out else r"\cdot ", "")
     return out
+
+
+def _chunks(coeff, factors: list, short: float) -> list[str]:
+    """Short factors packed into pieces about ``short`` wide (a product may break between them)."""
+    out: list[str] = []
+    group: list[str] = []
+    for factor in factors:
+        shown = _PRINTER.parenthesize(factor, PRECEDENCE["Mul"], strict=False)   # (1 - h^2) keeps its parentheses
+        if group and width(" ".join([*group, shown])) > short:
+            out.append(" ".join(group))
+            group = []
+        group.append(shown)
+    out.append(" ".join(group))
+    lead = "-" if coeff == -1 else "" if coeff == 1 else _tex(coeff)
+    out[0] = f"{lead} {out[0]}".strip() if lead != "-" else "-" + out[0]
+    return [out[0]] + [r"\cdot " + piece for piece in out[1:]]
 
 
 def _argument_pieces(expr, short: float) -> list[str] | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..activations import relu
+from ..backends import SYMBOLIC
+from ..backprop import run
 from ..derivation import derive
 from ..printing import conclusion, latex, scope
 from ..quotients import effective_width
@@ -40,10 +42,55 @@ def broken(expr, limit: float = PAGE - 12) -> list[TeX] | None:
     return [TeX(line) for line in lines(expr, limit)]
 
 
-def block(rows) -> list[dict]:
-    """Rows ``(lhs, expr)`` of one aligned display, broken to fit beside the widest lhs."""
+def block(rows, names: dict | None = None) -> list[dict]:
+    """Rows ``(lhs, expr)`` of one aligned display, broken to fit beside the
+    widest lhs.  A row too long to print is written with named sub-expressions
+    where ``names`` (value -> symbol, such as the network's ``y3`` and ``z3``)
+    make it fit, and the names used are defined in rows after it ("where ...")."""
     limit = PAGE - max((width(lhs) for lhs, _ in rows), default=0) - 3
-    return [{"lhs": lhs, "lines": broken(expr, limit)} for lhs, expr in rows]
+    out, used = [], {}
+    for lhs, expr in rows:
+        shown = broken(expr, limit)
+        if shown is None and names:
+            folded = expr.xreplace(names)
+            shown = broken(folded, limit)
+            if shown is not None:
+                used.update(_names_in(folded, names))
+        out.append({"lhs": lhs, "lines": shown})
+    order = {s: k for k, s in enumerate((names or {}).values())}   # the network's order: z1, y1, z2, ...
+    for k, (symbol, value) in enumerate(sorted(used.items(), key=lambda kv: order[kv[0]])):
+        label = TeX((r"\text{where } " if k == 0 else "") + latex(symbol))
+        out.append({"lhs": label, "lines": broken(value.xreplace({v: s for v, s in names.items() if s != symbol}),
+                                                  limit)})
+    return out
+
+
+def _names_in(expr, names: dict) -> dict:
+    """The named sub-expressions ``expr`` uses, and those their definitions use (symbol -> value)."""
+    values = {s: v for v, s in names.items()}
+    found: dict = {}
+    todo = [s for s in expr.free_symbols if s in values]
+    while todo:
+        symbol = todo.pop()
+        if symbol not in found:
+            found[symbol] = values[symbol]
+            inner = values[symbol].xreplace({v: s for v, s in names.items() if s != symbol})
+            todo += [s for s in inner.free_symbols if s in values]
+    return found
+
+
+def node_names(net, params) -> dict:
+    """Each neuron's value and pre-activation at ``params`` -> its symbol (``y3``, ``z3``), for
+    naming sub-expressions; none when the gradient sums several samples."""
+    if len(net.samples) != 1:
+        return {}
+    passed = run(net, SYMBOLIC, params, net.samples[0])
+    names = {}
+    for j in net.neurons:
+        for value, symbol in ((passed.pres[j], net.pre_symbol(j)), (passed.values[j], net.nodes[j].symbol)):
+            if isinstance(value, sp.Expr) and not value.is_Atom:
+                names.setdefault(value, symbol)
+    return names
 
 
 def partial(objective, parameter) -> TeX:
@@ -105,6 +152,7 @@ def network_section(net, derivation) -> dict:
         "inputs": TeX(", ".join(latex(x) for x in net.inputs)),
         "weights": net.weight_count, "biases": net.bias_count,
         "activations": sorted({net.nodes[j].activation.describe() for j in net.neurons}),
+        "step_slope": any(net.nodes[j].activation.name == "relu" for j in net.neurons),
         "forward": equations(derivation.forward), "pre": equations(derivation.pre),
         "deltas": equations(derivation.deltas),
         "objective": tex(net.nodes[net.objective].symbol),
@@ -139,7 +187,8 @@ def scenario_section(net, init, title: str = "", remark: str = "", data=None, co
         "starts": [{"members": listing([params[p] for p in c]), "value": tex(proof.initial_values[c[0]])}
                    for c in proof.base],
         "at_init": block([(partials(objective, [params[p] for p in c]), proof.at_init_gradients[c[0]])
-                          for c in proof.at_init_classes]) if proof.at_init_gradients else [],
+                          for c in proof.at_init_classes], node_names(net, proof.initial_values))
+        if proof.at_init_gradients else [],
         "classes": len(proof.at_init_classes), "matrices": _matrices(proof),
         "splits": [_split(proof, s) for s in proof.at_init_splits[:8] if s.point is not None],
         "undecided": [members([params[a], params[b]]) for a, b in proof.undecided],
@@ -261,7 +310,9 @@ def _induction(proof) -> dict | None:
         return None
     params = proof.network.parameters
     objective = proof.network.nodes[proof.network.objective].symbol
-    rows = block([(partials(objective, [params[p] for p in c]), step.gradients[c[0]]) for c in step.classes])
+    substituted = [params[next(c[0] for c in step.classes if p in c)] for p in range(len(params))]
+    rows = block([(partials(objective, [params[p] for p in c]), step.gradients[c[0]]) for c in step.classes],
+                 node_names(proof.network, substituted))
     substitution = [{"members": members([params[p] for p in c]), "symbol": tex(params[c[0]])} for c in step.classes if len(c) > 1]
     return {"rounds": len(proof.rounds), "substitution": substitution, "rows": rows}
 
@@ -330,17 +381,23 @@ def example_context(example) -> dict:
     assets: dict[str, bytes] = {}
     analyses = [a for a in (analysis(spec, example, assets) for spec in example.analyses) if a]
     return {
-        "title": example.name, "question": example.question, "seed": example.seed, "summary": example.summary,
+        "title": example.title or default_title(example.name), "question": example.question,
+        "summary": example.summary,
         "network": network_section(net, d), "derivations": derivation_section(d), "scenarios": scenarios,
         "analyses": analyses, "assets": assets,
     }
+
+
+def default_title(name: str) -> str:
+    """A report's title when its description gives none (prose: escaped by the template)."""
+    return f"What gradient descent keeps equal in {name}"
 
 
 def network_context(net, init, data=None, steps: int = 0, engine: str = "algebraic") -> dict:
     """Everything a report on any network and initialisation shows."""
     d = derive(net)
     return {
-        "title": net.name, "question": "", "seed": "", "summary": net.description,
+        "title": default_title(net.name), "question": "", "summary": net.description,
         "network": network_section(net, d), "derivations": derivation_section(d),
         "scenarios": [scenario_section(net, init, data=data, steps=steps, engine=engine) | {"network": None}],
         "analyses": [],

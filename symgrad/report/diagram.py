@@ -58,7 +58,7 @@ def diagram(net, column: float = 3.0, row: float = 1.6) -> Diagram | None:
     placed = {j: (layer * column, (len(members) - 1) * row / 2 - k * row)
               for layer, members in columns.items() for k, j in enumerate(members)}
     nodes = tuple(_node(net, j, *placed[j]) for j in placed)
-    edges = [_edge(net, e) for e in range(net.edge_count)]
+    edges = [_edge(net, e, placed) for e in range(net.edge_count)]
     for j, node in enumerate(net.nodes):
         if node.kind == FUNCTION:
             edges += [DrawnEdge(f"n{a}", f"n{j}", "", 0.5, "plain") for a in node.args]
@@ -71,10 +71,14 @@ def _node(net, j, x, y) -> DrawnNode:
     return DrawnNode(f"n{j}", round(x, 3), round(y, 3), TeX(latex(node.symbol)), style)
 
 
-def _edge(net, e) -> DrawnEdge:
+def _edge(net, e, placed) -> DrawnEdge:
+    """A weighted edge; its label sits near the source on edges that fall and
+    near the target on edges that rise, so the labels of two crossing edges
+    keep apart."""
     s, t, p = net.edge_source[e], net.edge_target[e], net.edge_param[e]
     siblings = [net.edge_target[f] for f in net.out_edges[s]]
     k, n = siblings.index(t), len(siblings)
-    pos = 0.3 if n == 1 else 0.2 + 0.12 * k / (n - 1)
+    rise = placed[t][1] - placed[s][1]
+    pos = 0.3 if n == 1 else (0.2 + 0.1 * k / (n - 1)) if rise <= 0 else (0.72 - 0.1 * k / (n - 1))
     style = "bias" if net.nodes[s].kind == BIAS else "weight"
     return DrawnEdge(f"n{s}", f"n{t}", TeX(latex(net.parameters[p])), round(pos, 3), style)
