@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager
 
 from .errors import SymgradError, TimeLimit
-from .graph import NEURON
+from .graph import FUNCTION, NEURON
 
 ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
@@ -99,9 +99,29 @@ class UnrollBudget:
                            f"ask for {fewer}")
 
 
+POLYNOMIAL = ("identity", "step")        # activations whose gradients stay polynomial (step's is 0)
+NONLINEAR_COST = 4   # a non-polynomial activation (tanh, sigmoid, relu, softmax): canonical forms cost more
+BIAS_COST = 2        # ... and biases inside their arguments double that again
+# Measured on a 2-core machine (prove, constant init): linear 150-150-1 (size 22,951) 2.3 s; tanh with
+# biases 70-70-1 (5,111 edges and neurons) 1.8 s, 90-90-1 (8,371) over 40 s, 100-100-1 over 120 s;
+# tanh without biases 100-100-1 (10,201) 4.5 s; sigmoid 100-100-1 36 s; relu with biases 100-100-1 over 120 s.
+
+
+def cost_factor(net) -> int:
+    """How much more than a linear network each edge and neuron costs the algebraic engine:
+    ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too."""
+    nonlinear = any(net.nodes[j].activation.name not in POLYNOMIAL for j in net.neurons) or any(
+        node.op is not None and node.op.name in ("softmax", "cross_entropy") for node in net.nodes
+        if node.kind == FUNCTION)
+    if not nonlinear:
+        return 1
+    return NONLINEAR_COST * (BIAS_COST if net.bias_count else 1)
+
+
 def work_size(net) -> int:
-    """What the algebraic engine expands: (edges + neurons) times samples."""
-    return (net.edge_count + len(net.neurons)) * len(net.samples)
+    """What the algebraic engine expands: (edges + neurons) times samples,
+    times the ``cost_factor`` of the activations and biases."""
+    return (net.edge_count + len(net.neurons)) * len(net.samples) * cost_factor(net)
 
 
 def depth(net) -> int:
@@ -116,15 +136,20 @@ def depth(net) -> int:
 def check_size(net, limit: int | None = None) -> None:
     """Refuse a network too large or too deep for exact expressions (``limit``
     None: the default size limit; it scales the depth limit too)."""
+    from .schema import elide   # SymPy-free until a size is checked
+
     limit = ALGEBRAIC_LIMIT if limit is None else limit
     size = work_size(net)
     hint = "use the structural engine (--engine structural), or raise the limit (--max-size)"
     if size > limit:
-        raise SymgradError(f"{net.name!r} is too large for the algebraic engine (size {size:,} > limit {limit:,}: "
-                           f"edges and neurons times samples); {hint}")
+        factor = cost_factor(net)
+        weighted = (f", times {factor} for {'non-polynomial activations with biases' if factor > NONLINEAR_COST else 'non-polynomial activations'}"
+                    if factor > 1 else "")
+        raise SymgradError(f"{elide(repr(net.name))} is too large for the algebraic engine (size {size:,} > limit "
+                           f"{limit:,}: edges and neurons times samples{weighted}); {hint}")
     deepest = depth(net)
     if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
-        raise SymgradError(f"{net.name!r} is too deep for the algebraic engine ({deepest} layers of neurons; "
+        raise SymgradError(f"{elide(repr(net.name))} is too deep for the algebraic engine ({deepest} layers of neurons; "
                            f"expressions nest once per layer); {hint}")
 
 

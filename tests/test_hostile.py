@@ -250,3 +250,36 @@ def test_unrolling_within_the_budget_is_unchanged():
     assert str(trajectory.value(1, "w9")) == "-2*a**2*eta*x1 - 2*a**2*eta*x2 + a"
     assert trajectory.ties(3) == [tuple(sp.symbols(g)) for g in ("w1 w2", "w3 w4", "w5 w6 w7 w8", "w9 w10")]
 
+
+
+# -- 10. the algebraic size estimate counts activations, biases and samples ----------------
+def test_a_wide_tanh_network_with_biases_is_refused_at_once():
+    start = time.monotonic()
+    out = symgrad("prove", "--mlp", "220,220,1", "--activation", "tanh", "--bias", timeout=60)
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
+    assert "too large for the algebraic engine (size 392,496 > limit 50,000" in out.stderr
+    assert "times 8 for non-polynomial activations with biases" in out.stderr and "--engine structural" in out.stderr
+    assert time.monotonic() - start < 20
+
+
+def test_the_size_estimate_weighs_activations_biases_and_samples():
+    import symgrad as sg
+    from symgrad.limits import work_size
+
+    linear, tanh = sg.Network.mlp([10, 10, 1]), sg.Network.mlp([10, 10, 1], activation="tanh")
+    with_bias = sg.Network.mlp([10, 10, 1], activation="tanh", bias=True)
+    assert work_size(tanh) == 4 * work_size(linear)
+    assert work_size(with_bias) == 8 * (with_bias.edge_count + len(with_bias.neurons))
+    assert work_size(linear.with_data(sg.data.generic(linear, 3))) == 3 * work_size(linear)
+
+
+@pytest.mark.parametrize("name", ["toy", "softmax_ce", "softmax_ce_hidden", "relu", "sigma_mlp", "conv_filters",
+                                  "perceptron"])
+def test_every_built_in_example_fits_the_size_limit(name):
+    import symgrad as sg
+    from symgrad.limits import check_size
+
+    example = sg.examples.example(name)
+    for scenario in example.scenarios:
+        net = scenario.network() if scenario.network else example.build()
+        check_size(net.with_data(scenario.data(net)) if scenario.data else net)
