@@ -170,6 +170,24 @@ def check_sample_count(net, count: int) -> int:
     return count
 
 
+STRUCTURAL_WORK = 25_000_000  # refinement rounds (one per layer of depth) times nodes and edges (about 12 s)
+
+
+def check_structural(net) -> None:
+    """Refuse a network whose colour refinement would take minutes: it takes a
+    round per layer of depth, each over the whole graph (3,000 layers of one
+    unit: 8 s; 20,000: several minutes)."""
+    from .schema import elide
+
+    rounds = depth(net) + 2
+    work = rounds * (len(net.nodes) + net.edge_count)
+    if work > STRUCTURAL_WORK:
+        raise SymgradError(f"{elide(repr(net.name))} is too deep for the structural engine: {rounds - 2:,} layers of "
+                           f"neurons times {len(net.nodes) + net.edge_count:,} nodes and edges is {work:,}, more than "
+                           f"{STRUCTURAL_WORK:,} (colour refinement takes a round per layer over the whole graph); "
+                           "use fewer layers")
+
+
 def check_buildable(nodes: int, edges: int) -> None:
     """Refuse to build a network of more than ``MAX_NODES`` nodes or ``MAX_EDGES`` edges.
 

@@ -33,6 +33,7 @@ import sympy as sp
 
 from .progress import note
 from .graph import FUNCTION, INPUT, NEURON
+from .limits import check_structural
 from .partition import canonical, classes_by_value
 from .proof import Proof
 from .trajectory import separations
@@ -126,6 +127,7 @@ def colour_refinement(net, initial_parameter_colours) -> Colouring:
 
 def prove_structural(net, init, values, base) -> Proof:
     """A ``Proof`` from colour refinement (``engine="structural"``)."""
+    check_structural(net)
     colouring = colour_refinement(net, _base_colours(base, net.parameter_count))
     classes = canonical(classes_by_value(colouring.parameters))
     note = (f"colour refinement converged after {colouring.rounds} rounds; it proves these ties with no algebra "

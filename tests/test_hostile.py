@@ -283,3 +283,20 @@ def test_every_built_in_example_fits_the_size_limit(name):
     for scenario in example.scenarios:
         net = scenario.network() if scenario.network else example.build()
         check_size(net.with_data(scenario.data(net)) if scenario.data else net)
+
+
+# -- 11. the structural engine on very deep networks -----------------------------------------
+def test_a_very_deep_network_is_refused_by_the_structural_engine_at_once():
+    start = time.monotonic()
+    out = symgrad("prove", "--mlp", ",".join(["1"] * 20_000), "--engine", "structural", timeout=60)
+    lines = out.stderr.splitlines()
+    assert out.returncode == 2 and len(lines) == 1 and len(lines[0]) < 600, out.stderr
+    assert "too deep for the structural engine" in lines[0] and "more than 25,000,000" in lines[0]
+    assert time.monotonic() - start < 20
+
+
+def test_deep_but_affordable_networks_still_prove_structurally():
+    import symgrad as sg
+
+    proof = sg.prove(sg.Network.mlp([1] * 2000 + [1]), sg.Constant("a"), engine="structural")
+    assert len(proof.invariant) == 2000
