@@ -33,14 +33,15 @@ import sympy as sp
 
 from .errors import SymgradError
 from .values import to_expr
+from .printable import Printable
 
 
 def _value(v) -> sp.Expr:
     return to_expr(v)
 
 
-@dataclass(frozen=True)
-class Constraint:
+@dataclass(frozen=True, repr=False)
+class Constraint(Printable):
     """An initialisation (abstract): ``values(net)`` gives every parameter's start."""
 
     biases: "Constraint | None" = field(default=None, kw_only=True)
@@ -64,11 +65,9 @@ class Constraint:
         rule = self.biases if self.biases is not None else Zero()
         return "; " + rule.describe().replace("weight", "bias").replace("biass", "biases")
 
-    def __str__(self) -> str:
-        return self.describe()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Constant(Constraint):
     """Every weight equal to ``value`` (default the symbol ``a``)."""
 
@@ -82,7 +81,7 @@ class Constant(Constraint):
         return f"every weight equal to {_value(self.value)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Zero(Constraint):
     """Every weight 0."""
 
@@ -93,7 +92,7 @@ class Zero(Constraint):
         return "every weight 0"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Distinct(Constraint):
     """Every weight its own symbol: no two start equal (the random-like case)."""
 
@@ -104,7 +103,7 @@ class Distinct(Constraint):
         return "every weight distinct"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PerLayer(Constraint):
     """One constant per layer of weights, in order (by the layer of each
     weight's target unit)."""
@@ -123,7 +122,7 @@ class PerLayer(Constraint):
         return "weights constant per layer: " + ", ".join(str(_value(v)) for v in self.layer_values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Tied(Constraint):
     """User-given groups start equal; everything else is distinct.
 

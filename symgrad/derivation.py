@@ -30,11 +30,12 @@ from .backprop import local_partials, node_delta, node_value, parameter_gradient
 from .graph import FUNCTION, NEURON, Network
 from .examples import as_network
 from .interrupts import checkpoint
+from .printable import Printable
 
 PATH_LIMIT = 512  # the path form is shown only below this many paths
 
 
-class Derivation:
+class Derivation(Printable):
     """Every gradient of ``network``'s objective, derived exactly."""
 
     def __init__(self, network: Network):
@@ -178,20 +179,6 @@ class Derivation:
             expr = expr.xreplace({s: unfold[s][1] for s in present if unfold[s][0] == top})
             steps.append(expr)
         return [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
-
-    # -- printing ---------------------------------------------------------
-    def __str__(self) -> str:
-        from .printing import derivation_text
-
-        return derivation_text(self)
-
-    def __repr__(self) -> str:
-        return f"<Derivation of {self.network.name!r}: {self.network.parameter_count} gradients>"
-
-    def _repr_latex_(self) -> str:
-        from .printing import derivation_latex
-
-        return derivation_latex(self)
 
 
 def derive(network: Network) -> Derivation:

@@ -77,6 +77,7 @@ from .graph import Network
 from .limits import MAX_SAMPLES, check_sample_count
 from .schema import Invalid, Problems, Table, array, character_name, choice, elide, elide_path, name, positive_int, show
 from .values import to_expr
+from .printable import Printable
 
 NETWORK_KEYS = ("name", "description", "inputs", "layers", "objective", "parameters", "data", "init", "symbols")
 EXAMPLE_KEYS = ("example", "scenarios", "analyses")  # read by symgrad.examples
@@ -84,8 +85,8 @@ INIT_KINDS = ("constant", "zero", "distinct", "tied", "layers")
 MAX_FILE_BYTES = 1_000_000
 
 
-@dataclass(frozen=True)
-class Description:
+@dataclass(frozen=True, repr=False)
+class Description(Printable):
     """A described network (with the description's data attached), its
     initialisation (None: not given), the symbols with assumptions, and the
     document itself."""

@@ -28,6 +28,7 @@ from .activations import IDENTITY, Activation
 from .errors import SymgradError
 from .names import check_name, companion, numbered
 from .ops import Op
+from .printable import Printable
 
 INPUT, BIAS, NEURON, FUNCTION = "input", "bias", "neuron", "function"
 
@@ -60,8 +61,8 @@ class Layer:
         return tuple(n for unit in self.units for n in unit)
 
 
-@dataclass(frozen=True, eq=False)
-class Network:
+@dataclass(frozen=True, eq=False, repr=False)
+class Network(Printable):
     """An immutable network; build one with ``NetworkBuilder`` or ``Network.mlp``."""
 
     name: str
@@ -237,21 +238,6 @@ class Network:
         """A copy where every activation named ``old`` is replaced by ``new``."""
         nodes = tuple(replace(n, activation=new) if n.activation.name == old else n for n in self.nodes)
         return replace(self, nodes=nodes)
-
-    def __str__(self) -> str:
-        neurons = len(self.neurons)
-        counts = f"{len(self.input_nodes)} inputs, {neurons} neurons, {self.weight_count} weights"
-        if self.bias_count:
-            counts += f", {self.bias_count} biases"
-        return f"Network {self.name!r}: {counts}, objective {self.nodes[self.objective].symbol}"
-
-    def __repr__(self) -> str:
-        return f"<{self}>"
-
-    def _repr_latex_(self) -> str:
-        from .printing import network_latex
-
-        return network_latex(self)
 
 
 def _group(keys: array, size: int) -> tuple[tuple[int, ...], ...]:

@@ -145,14 +145,14 @@ def derivation_latex(d) -> str:
     """The derivation as one LaTeX ``aligned`` block (for Jupyter)."""
     net = d.network
     if net.parameter_count > LATEX_LIMIT:
-        return r"$\text{%s}$" % latex_text(f"Derivation of {network_summary(net)} (gradients elided: print it, "
+        return r"\text{%s}" % latex_text(f"Derivation of {network_summary(net)} (gradients elided: print it, "
                                              "or use .gradient(w))")
     objective = latex(net.nodes[net.objective].symbol)
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in d.forward.items()]
     for w in net.parameters[:40]:
         steps = " = ".join(latex(s) for s in d.steps(w))
         rows.append(r"\frac{\partial %s}{\partial %s} &= %s" % (objective, latex(w), steps))
-    return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
+    return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
 
 
 LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
@@ -176,9 +176,9 @@ def network_latex(net) -> str:
     from .derivation import derive
 
     if net.parameter_count > LATEX_LIMIT:
-        return r"$\text{%s}$" % latex_text(f"Network {network_summary(net)} (equations elided)")
+        return r"\text{%s}" % latex_text(f"Network {network_summary(net)} (equations elided)")
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
-    return "$\\begin{aligned}%s\\end{aligned}$" % r" \\ ".join(rows)
+    return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
 
 
 def latex_text(prose: str) -> str:
@@ -463,14 +463,115 @@ def trajectory_latex(trajectory) -> str:
     """The last step's values as LaTeX (for Jupyter)."""
     t = trajectory.steps
     rows = [f"{' = '.join(latex(p) for p in c)} &= {latex(trajectory.value(t, c[0]))}" for c in trajectory.ties(t)]
-    return "$\\text{after step %d:}\\quad\\begin{aligned}%s\\end{aligned}$" % (t, r" \\ ".join(rows))
+    return "\\text{after step %d:}\\quad\\begin{aligned}%s\\end{aligned}" % (t, r" \\ ".join(rows))
 
 
 def proof_latex(proof) -> str:
     """The invariant classes as LaTeX (for Jupyter); a summary for many classes."""
     tied = [c for c in proof.invariant_classes if len(c) > 1]
     if len(tied) > LATEX_LIMIT or sum(map(len, tied)) > 4 * LATEX_LIMIT:
-        return r"$\text{%s}$" % latex_text(f"{len(tied):,} classes of tied parameters, "
+        return r"\text{%s}" % latex_text(f"{len(tied):,} classes of tied parameters, "
                                              f"{sum(map(len, tied)):,} parameters in all (print the proof for them)")
     rows = [" = ".join(latex(p) for p in c) for c in proof.invariant if len(c) > 1] or [r"\text{no ties}"]
-    return r"$\text{tied forever: } " + r",\quad ".join(rows) + "$"
+    return r"\text{tied forever: } " + r",\quad ".join(rows)
+
+
+# -- the printers of symgrad's objects (symgrad.printable) ---------------------------------
+class ObjectPrinter:
+    """Prints an object with the method ``_print_<Class>`` of its class or
+    the nearest base that has one (as SymPy's printers do)."""
+
+    def doprint(self, obj) -> str:
+        for cls in type(obj).__mro__:
+            method = getattr(self, f"_print_{cls.__name__}", None)
+            if method is not None:
+                return method(obj)
+        return object.__repr__(obj)
+
+
+class TextPrinter(ObjectPrinter):
+    """``str``: readable text for a terminal."""
+
+    def _print_Network(self, net) -> str:
+        counts = f"{len(net.input_nodes)} inputs, {len(net.neurons)} neurons, {net.weight_count} weights"
+        if net.bias_count:
+            counts += f", {net.bias_count} biases"
+        return f"Network {net.name!r}: {counts}, objective {net.nodes[net.objective].symbol}"
+
+    def _print_Derivation(self, d) -> str:
+        return derivation_text(d)
+
+    def _print_Proof(self, proof) -> str:
+        return proof_summary(proof) if proof.network.parameter_count > SUMMARY_LIMIT else proof_text(proof)
+
+    def _print_Trajectory(self, trajectory) -> str:
+        return trajectory_text(trajectory)
+
+    def _print_Constraint(self, init) -> str:
+        return init.describe()
+
+    def _print_Quotient(self, q) -> str:
+        verdict = {True: "computes the same objective (proven)", False: "computes a different objective",
+                   None: "computes the same objective (not proven)"}[q.equal]
+        return (f"Quotient of {q.original.name!r}: {q.original.weight_count} weights become {q.network.weight_count}; "
+                f"the quotient {verdict}")
+
+    def _print_LayerWidth(self, w) -> str:
+        groups = "; ".join(class_text(g) for g in w.groups if len(g) > 1)
+        return f"{w.layer}: {w.distinct} distinct of {w.units} units" + (f" ({groups})" if groups else "")
+
+    def _print_Description(self, d) -> str:
+        init = d.init.describe() if d.init is not None else "no initialisation given"
+        return f"{self._print_Network(d.network)}; {init} (from {d.source})"
+
+    def _print_Trace(self, trace) -> str:
+        return (f"Trace of {trace.network.name!r}: {len(trace.values) - 1} steps of float64 training, "
+                f"{trace.network.parameter_count} parameters")
+
+
+class ShortPrinter(TextPrinter):
+    """``repr``: one line in angle brackets, never a dump of the fields."""
+
+    def doprint(self, obj) -> str:
+        return f"<{super().doprint(obj)}>"
+
+    def _print_Derivation(self, d) -> str:
+        return f"Derivation of {d.network.name!r}: {d.network.parameter_count} gradients"
+
+    def _print_Proof(self, proof) -> str:
+        return f"Proof ({proof.engine}) for {proof.network.name!r}: {len(proof.invariant_classes)} invariant classes"
+
+    def _print_Trajectory(self, t) -> str:
+        return f"Trajectory of {t.network.name!r}: {t.steps} step{'s' if t.steps != 1 else ''}"
+
+    def _print_Constraint(self, init) -> str:
+        return f"{type(init).__name__}: {init.describe()}"
+
+
+class LatexObjectPrinter(ObjectPrinter):
+    """LaTeX (math mode, no delimiters) for Jupyter and ``sympy.latex``."""
+
+    def _print_Network(self, net) -> str:
+        return network_latex(net)
+
+    def _print_Derivation(self, d) -> str:
+        return derivation_latex(d)
+
+    def _print_Proof(self, proof) -> str:
+        return proof_latex(proof)
+
+    def _print_Trajectory(self, trajectory) -> str:
+        return trajectory_latex(trajectory)
+
+    def _print_Description(self, d) -> str:
+        return network_latex(d.network)
+
+    def _print_Quotient(self, q) -> str:
+        rows = [f"{latex(k)} &= {latex(v)}" for k, v in q.merged.items()]
+        return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows) if rows else r"\text{%s}" % latex_text(TEXT.doprint(q))
+
+    def _print_Printable(self, obj) -> str:
+        return r"\text{%s}" % latex_text(TEXT.doprint(obj))
+
+
+TEXT, SHORT, LATEX = TextPrinter(), ShortPrinter(), LatexObjectPrinter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from .printable import Printable
 
 Classes = tuple[tuple[int, ...], ...]
 
@@ -41,8 +42,8 @@ class Round:
         return {parameters[p]: parameters[c[0]] for c in self.classes for p in c}
 
 
-@dataclass(frozen=True)
-class Proof:
+@dataclass(frozen=True, repr=False)
+class Proof(Printable):
     """Which gradients coincide at an initialisation, and which ties last.
 
     * ``at_init``: parameters grouped by identical gradient at the initial point;
@@ -106,16 +107,3 @@ class Proof:
         """The invariant class containing ``parameter`` (a symbol or name)."""
         p = self.network.index_of(parameter)
         return next(self._symbols((c,))[0] for c in self.invariant_classes if p in c)
-
-    def __str__(self) -> str:
-        from .printing import proof_text
-
-        return proof_text(self)
-
-    def __repr__(self) -> str:
-        return f"<Proof ({self.engine}) for {self.network.name!r}: {len(self.invariant_classes)} invariant classes>"
-
-    def _repr_latex_(self) -> str:
-        from .printing import proof_latex
-
-        return proof_latex(self)

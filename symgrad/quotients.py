@@ -33,10 +33,11 @@ from .equality import decide, difference_point
 from .graph import BIAS, FUNCTION, INPUT, NEURON, NetworkBuilder
 from .partition import classes_by_value
 from .structural import _base_colours, colour_refinement
+from .printable import Printable
 
 
-@dataclass(frozen=True)
-class LayerWidth:
+@dataclass(frozen=True, repr=False)
+class LayerWidth(Printable):
     """A layer's units, and how many distinct ones remain under the ties."""
 
     layer: str
@@ -66,8 +67,8 @@ def effective_width(proof) -> list[LayerWidth]:
     return widths
 
 
-@dataclass(frozen=True)
-class Quotient:
+@dataclass(frozen=True, repr=False)
+class Quotient(Printable):
     """The reduced network, its merged weights (in the original's class
     symbols) and whether its objective provably equals the original's."""
 

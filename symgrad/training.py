@@ -21,10 +21,11 @@ import sympy as sp
 from .backends import FLOAT
 from .backprop import run
 from .optim import GradientDescent, optimiser as parse_optimiser
+from .printable import Printable
 
 
-@dataclass(frozen=True)
-class Trace:
+@dataclass(frozen=True, repr=False)
+class Trace(Printable):
     """Parameter values (floats) after each step: ``values[t][p]``."""
 
     network: object

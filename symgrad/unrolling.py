@@ -28,12 +28,13 @@ from .optim import Optimiser, optimiser as parse_optimiser
 from .partition import canonical
 from .witness import is_rational_network
 from .values import to_expr
+from .printable import Printable
 
 ETA = sp.Symbol("eta", positive=True)
 
 
-@dataclass(frozen=True)
-class Trajectory:
+@dataclass(frozen=True, repr=False)
+class Trajectory(Printable):
     """Exact parameter values after each step (``values[t][p]``, ``t = 0..steps``)."""
 
     network: object
@@ -58,19 +59,6 @@ class Trajectory:
         """Parameters equal after ``t`` steps, each equality proven by canonical form."""
         params = self.network.parameters
         return [tuple(params[p] for p in c) for c in canonical(group_equal(self.values[t]))]
-
-    def __str__(self) -> str:
-        from .printing import trajectory_text
-
-        return trajectory_text(self)
-
-    def __repr__(self) -> str:
-        return f"<Trajectory of {self.network.name!r}: {self.steps} step{'s' if self.steps != 1 else ''}>"
-
-    def _repr_latex_(self) -> str:
-        from .printing import trajectory_latex
-
-        return trajectory_latex(self)
 
 
 def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per_sample: bool = False,
