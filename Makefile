@@ -35,6 +35,7 @@ test: $(VENV)/.installed-test tex
 
 fuzz: $(VENV)/.installed-test
 	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py tests/fuzz_interrupts.py
+	SYMGRAD_AUDIT_NETWORKS=1000 $(PY) -m pytest -p no:cacheprovider -s tests/fuzz_claims.py
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'
