@@ -5,6 +5,13 @@ correct result; an exception escaping ``symgrad.cli.main`` is a traceback a
 user would see, and fails the test.  Valid generated networks are also
 checked against the independent reference (finite differences, ``reference.py``).
 
+``test_hostile_inputs`` generates hostile values for every option and field
+(byte-order marks, Unicode prose, huge counts, devices, FIFOs and folders as
+files, long and path-like names, trace analyses and ``report -o``) and runs
+each case in a fresh scratch folder (the output folder and TMPDIR inside it),
+with a time limit: it counts tracebacks, hangs past the documented limits and
+files written outside the output folder, all of which must be 0.
+
 ``SYMGRAD_FUZZ_EXAMPLES`` sets the cases per test (``make fuzz`` runs 3,400
 each, over 10,000 in all); the last test prints the counts.
 """
@@ -12,7 +19,10 @@ import json
 import math
 import os
 import random
+import shutil
 import string
+import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -237,12 +247,181 @@ def test_hostile_names_are_refused_or_escaped(where, hostile, tmp_path, capsys):
         COUNTS["hostile names refused"] += 1
 
 
+# -- hostile values for every option and field ------------------------------------------
+SCRATCH_BASE = tempfile.gettempdir()
+CASE_SECONDS = 30     # the --timeout given to every case
+HANG_SECONDS = 40     # a case still running after this (or stopped by its --timeout) is a hang
+HUGE = [10**9, 10**18, 2**63 - 1, 200_001, 10**6]
+PROSE = ["snow \u2603", "cafe\u0301", "x\u0301", "\u4e2d\u6587", "\U0001F600", "line\nbreak", "two\n\nparagraphs",
+         "a\u00a0b", "bell\u0007", "\u200b", "\ufeff", "x" * 3000, "\\input{/etc/passwd}", "%", "plain"]
+PATHLIKE = ["../escape", "/tmp/evil", "..", "a/b", "out/../../x", "~", "\\..\\x", "con", "nul.tex", "x" * 255,
+            "-o", "--help", ".hidden", "r.pdf", "figure-trace"]
+LONG = ["x" * 101, "x" * 10_000, "w" + "1" * 500, "a" * 100_000]
+NAMEISH = st.one_of(names, st.sampled_from(PATHLIKE + LONG))
+ANY = st.one_of(values, st.sampled_from(PROSE + PATHLIKE + LONG + HUGE), st.integers(-2**70, 2**70))
+DEVICES = ["/dev/zero", "/dev/urandom", "/dev/null", "/dev/stdin", "/proc/self/status", "/", "/etc/passwd",
+           "link-zero.toml", "fifo.toml", "folder.toml", "missing.toml", "bom.toml", "bom.json", "net.toml"]
+OPTIONS = {"--init": st.one_of(st.sampled_from(["constant:a", "zero", "distinct", "tied:w1=w2", "layers:a,b",
+                                                "constant:1/0", "constant:" + "x" * 100_000, "tied:" + "w1=" * 5000]),
+                               st.text(max_size=20)),
+           "--bias-init": st.sampled_from(["zero", "distinct", "constant:b", "relu", ""]),
+           "--engine": st.sampled_from(["algebraic", "structural", "quantum", ""]),
+           "--samples": st.sampled_from(["1", "3", "1000", "1001", "0", "-1", str(10**18), "x"]),
+           "--classes": st.sampled_from(["1,2", "1", "0", "1," * 2000 + "1", "x", ""]),
+           "--activation": st.sampled_from(["tanh", "relu:1/0", "relu:" + "1" * 5000, "\u2603", ""]),
+           "--objective": st.sampled_from(["cross_entropy", "perceptron", "nosuch", ""]),
+           "--mlp": st.sampled_from(["2,2,1", "1000000000,1", "1," * 20_000 + "1", "220,220,1", "0,1", "x" * 10_000,
+                                     "3," * 10 + "1"]),
+           "--max-size": st.sampled_from(["10", "0", "-5", str(10**18), "x"]),
+           "--timeout": st.sampled_from(["inf", "nan", "-1", "0", "1e300", "x"]),
+           "--steps": st.sampled_from(["0", "1", "2", "10", "11", "-1", str(10**9)]),
+           "--spec": st.sampled_from(DEVICES + PATHLIKE)}
+
+
+@st.composite
+def hostile_documents(draw):
+    """A small valid network with hostile values in a few fields."""
+    doc = {"name": "n", "inputs": 2, "layers": [{"units": 2, "activation": "tanh"}, {"units": 1}]}
+    fields = ["name", "description", "inputs", "inputs.count", "layers[0].units", "layers[0].name",
+              "layers[0].names", "layers[1].from", "conv.filters", "conv.size", "data.generic", "data.one_hot",
+              "init", "symbols", "example.summary", "example.question", "scenarios.title", "scenarios.remark",
+              "scenarios.unroll", "scenarios.network", "analyses.trace", "analyses.learning_rate", "objective"]
+    for field in draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3)):
+        value = draw(st.one_of(st.sampled_from(PROSE if field.split(".")[-1] in ("name", "description", "summary",
+                                                                                  "question", "title", "remark")
+                                               else HUGE), NAMEISH, ANY))
+        if field in ("name", "description", "inputs", "init", "objective"):
+            doc[field] = value
+        elif field == "inputs.count":
+            doc["inputs"] = {"count": value}
+        elif field.startswith("layers["):
+            index, key = int(field[7]), field.split(".")[1]
+            doc["layers"][index][key] = [value, "h2"] if key == "names" else value
+        elif field.startswith("conv."):
+            doc["layers"].insert(0, {"type": "conv1d", "filters": 1, "size": 1} | {field[5:]: value})
+        elif field.startswith("data."):
+            doc["data"] = {field[5:]: value if field == "data.generic" else [value]}
+        elif field == "symbols":
+            doc["symbols"] = {value if isinstance(value, str) and value else "a": "positive"}
+        elif field.startswith("example."):
+            doc.setdefault("example", {})[field[8:]] = value
+        elif field.startswith("scenarios."):
+            doc.setdefault("scenarios", [{"init": "constant:a"}])[0][field[10:]] = value
+        else:   # analyses: a trace figure named after the output, never after the document
+            kind = field.split(".")[1]
+            doc.setdefault("analyses", []).append({"kind": kind, "steps": value if draw(st.booleans()) else 2})
+    return doc
+
+
+def tree(root: Path, skip: Path) -> set:
+    """Every path under ``root`` (files with their size and modification
+    time), except the folder ``skip`` and what it holds."""
+    found = set()
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        if here == skip or skip in here.parents:
+            continue
+        for entry in dirs:
+            if here / entry != skip:
+                found.add((str((here / entry).relative_to(root)), "folder"))
+        for entry in files:
+            info = (here / entry).lstat()
+            found.add((str((here / entry).relative_to(root)), info.st_size, info.st_mtime_ns))
+    return found
+
+
+def scratch_files(scratch: Path, doc: dict, bom: bool) -> None:
+    text = toml(doc)
+    (scratch / "net.toml").write_text(text, encoding="utf-8")
+    (scratch / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (scratch / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(doc).encode())
+    (scratch / "link-zero.toml").symlink_to("/dev/zero")
+    os.mkfifo(scratch / "fifo.toml")
+    (scratch / "folder.toml").mkdir()
+    if bom:
+        (scratch / "net.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+
+
+@FUZZ
+@given(command=st.sampled_from(["derive", "prove", "report", "report", "examples"]),
+       doc=hostile_documents(), net=st.one_of(st.sampled_from(DEVICES), st.sampled_from(["toy", "relu", "nosuch"]),
+                                             NAMEISH, st.none()),
+       options=st.dictionaries(st.sampled_from(sorted(OPTIONS)), st.none(), max_size=3),
+       output=st.one_of(st.sampled_from(["r.tex", "r.tex", "r.tex", "r.pdf", "sub/r.tex", "r.txt", ".tex", "r"]),
+                        st.sampled_from(PATHLIKE)),
+       bom=st.booleans(), data=st.data())
+def test_hostile_inputs(command, doc, net, options, output, bom, data, capsys, monkeypatch):
+    scratch = Path(tempfile.mkdtemp(prefix="symgrad-fuzz-", dir=SCRATCH_BASE))
+    saved = os.environ.get("TMPDIR")
+    try:
+        out_dir, tmp = scratch / "out", scratch / "tmp"
+        out_dir.mkdir()
+        tmp.mkdir()
+        scratch_files(scratch, doc, bom)
+        os.chdir(scratch)
+        os.environ["TMPDIR"] = str(tmp)
+        tempfile.tempdir = None   # read TMPDIR again
+        argv = [command] + ([net] if net is not None and command != "examples" else [])
+        for option in options:
+            if command != "examples" and not (option == "--steps" and command != "report"):
+                argv += [option, data.draw(OPTIONS[option])]
+        if command == "report":
+            pdf = output.endswith(".pdf") and all(c.isascii() for c in toml(doc))   # see test_hostile.py
+            argv += ["-o", str(out_dir / (output if pdf or not output.endswith(".pdf") else output[:-4] + ".tex"))]
+        if command != "examples" and "--timeout" not in options:
+            argv += ["--timeout", str(CASE_SECONDS)]
+        before = tree(scratch, out_dir)
+        started = time.monotonic()
+        status, lines, traceback = run_counted(argv, capsys)
+        elapsed = time.monotonic() - started
+        written = tree(scratch, out_dir) ^ before   # TMPDIR is inside: a temporary file left behind counts
+        COUNTS["files written outside the output folder"] += len(written)
+        hang = elapsed > HANG_SECONDS or (status == 4 and "--timeout" not in options)
+        COUNTS["hangs"] += hang
+        COUNTS["tracebacks"] += traceback
+        COUNTS["hostile cases"] += 1
+        COUNTS[f"hostile cases with exit {status}"] += 1
+        assert not traceback, (argv, lines)
+        assert not hang, (argv, elapsed, status)
+        assert not written, (argv, written)
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+        tempfile.tempdir = None
+        os.chdir(ROOT)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_counted(argv, capsys) -> tuple[int, list[str], bool]:
+    """``symgrad ARGV`` in this process: its status, its error lines, and
+    whether it ended in a traceback (an escaping exception, or not one clean line per problem)."""
+    try:
+        status = cli.main([str(a) for a in argv])
+    except SystemExit as done:   # --help
+        status = done.code
+    except Exception as error:   # noqa: BLE001 (counted: this is what the test looks for)
+        capsys.readouterr()
+        return -1, [repr(error)[:300]], True
+    lines = capsys.readouterr().err.splitlines()
+    clean = status in (0, 1, 2, 3, 4, 5) and "Traceback" not in "\n".join(lines)
+    if status == 2:
+        clean = clean and bool(lines) and all(line.startswith("symgrad: error: ") and len(line) < 1000
+                                              for line in lines)
+    return status, lines, not clean
+
+
 def test_fuzzing_counts(capsys):
     """Runs after the fuzz tests: prints how many cases ran (none escaped)."""
     if not COUNTS:
         pytest.skip("the fuzz tests did not run")
     total = sum(v for k, v in COUNTS.items() if k in ("description files", "mutated example files", "command lines",
-                                                      "hostile names"))
+                                                      "hostile names", "hostile cases"))
+    bad = {k: COUNTS[k] for k in ("tracebacks", "hangs", "files written outside the output folder")}
     with capsys.disabled():
-        print(f"\n  fuzzing: {total} cases, 0 tracebacks; " + ", ".join(f"{k} {v}" for k, v in COUNTS.items()))
+        print(f"\n  fuzzing: {total} cases: {bad['tracebacks']} tracebacks, {bad['hangs']} hangs past the documented "
+              f"limits, {bad['files written outside the output folder']} files written outside the output folder; "
+              + ", ".join(f"{k} {v}" for k, v in COUNTS.items() if k not in bad))
     assert total >= 4 * min(EXAMPLES, 50)
+    assert not any(bad.values()), bad
