@@ -16,7 +16,7 @@ do, so every claim in a report is derived, not written down.
 >>> get("toy").weights
 (w1, w2, w3, w4, w5, w6, w7, w8, w9, w10)
 >>> example("toy").scenarios[0].init
-Constant(biases=None, value=a)
+<Constant: every weight equal to a>
 """
 from __future__ import annotations
 

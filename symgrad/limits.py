@@ -216,13 +216,23 @@ def time_limit(seconds: float | None):
     if threading.current_thread() is not threading.main_thread():
         raise SymgradError("a time limit works only in the main thread")
 
+    message = f"stopped after {seconds:g} s"
+    expired: list[bool] = []
+
     def expire(signum, frame):
-        raise TimeLimit(f"stopped after {seconds:g} s")
+        expired.append(True)
+        raise TimeLimit(message)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except Exception:
+        # a library's bare ``except:`` can turn the TimeLimit into another error (mpmath's interval
+        # comparisons return NotImplemented, then ``>`` raises TypeError): the time limit is the cause
+        if expired:
+            raise TimeLimit(message) from None
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -303,8 +303,6 @@ def test_deep_but_affordable_networks_still_prove_structurally():
 
 
 @pytest.mark.skipif(not HAVE_TEX, reason="no TeX engine installed")
-@pytest.mark.xfail(reason="symgrad/report/compile.py decodes TeX's output as strict UTF-8; TeX splits a long "
-                          "line inside a multi-byte character (needs errors='replace' there)", strict=False)
 def test_long_accented_prose_gives_a_pdf(tmp_path):
     net = tmp_path / "net.toml"
     net.write_text('description = "' + "caf\u00e9" * 200 + '"\n' + NET, encoding="utf-8")

@@ -90,7 +90,7 @@ def compile_pdf(source: str, target: Path, assets: dict | None = None) -> str:
         for _ in range(runs):
             try:
                 done = subprocess.run([*engine, tex.name], cwd=work, env=env, capture_output=True,
-                                      text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+                                      text=True, errors="replace", timeout=TIMEOUT, stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
                 raise TeXError(f"LaTeX did not finish within {TIMEOUT} s") from None
             if done.returncode != 0:
