@@ -105,8 +105,8 @@ def build_parser() -> Parser:
 
 
 LINT_EPILOG = """examples:
-  symgrad lint examples/models/lora.py:factory
-  symgrad lint examples/models/zero_gate.py:factory --json
+  symgrad lint examples/models/lora_b_zero.py:factory
+  symgrad lint examples/models/zero_gated_mlp.py:factory --json
 
 exit status: 0 nothing found, 1 findings (tied or frozen parameters), 2 bad input
 (an unsupported operation is named with its module path), 5 could not write the

@@ -14,6 +14,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from .trajectory import by_run
+
 SAMPLE = re.compile(r"([A-Za-z]+)(\d*)_s(\d+)\Z")
 GRID = re.compile(r"([A-Za-z]+)(\d+)_(\d+)\Z")
 NESTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9_]*)\Z")
@@ -294,18 +296,9 @@ def stationary_text(proof, objective) -> str:
     return "undecided (no gradient is proven nonzero, and not every one is proven zero)."
 
 
-def natural(name) -> list:
-    """A sort key that puts ``w2`` before ``w10``.
-
-    >>> sorted(["w10", "a", "w2"], key=natural)
-    ['a', 'w2', 'w10']
-    """
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(name))]
-
-
 def point_text(point: dict) -> str:
     """``a = 1/2, x1 = 3`` (in natural name order)."""
-    return ", ".join(f"{s} = {text(v)}" for s, v in sorted(point.items(), key=lambda kv: natural(kv[0]))) or "any point"
+    return ", ".join(f"{s} = {text(v)}" for s, v in sorted(point.items(), key=lambda kv: natural_key(str(kv[0])))) or "any point"
 
 
 def frozen_lines(proof) -> list[str]:
@@ -331,30 +324,23 @@ def separation_lines(proof, shown: int = 12) -> list[str]:
     classes = proof.invariant
     if len(classes) < 2:
         return []
-    runs: dict = {}
-    for sep in proof.separations:
-        point = tuple(sorted(sep.point.items(), key=lambda kv: natural(kv[0])))
-        runs.setdefault((sep.lr, point, sep.arithmetic), []).append(sep)
     lines = []
     every = len(classes) * (len(classes) - 1) // 2
-    for (lr, point, arithmetic), found in runs.items():
-        by_step: dict = {}
-        for sep in found:
-            by_step.setdefault(sep.step, []).append(f"{sep.first}/{sep.second}")
-        steps = "; ".join(f"step {k}: {f'all {every:,} pairs' if len(pairs) == every else _some(pairs, shown)}"
-                          for k, pairs in sorted(by_step.items()))
+    for (lr, point, arithmetic), steps in by_run(proof.separations).items():
+        shown_steps = []
+        for k, found in steps.items():
+            pairs = [f"{sep.first}/{sep.second}" for sep in found]
+            shown_steps.append(f"step {k}: {f'all {every:,} pairs' if len(pairs) == every else _some(pairs, shown)}")
         lines.append(f"  gradient descent with eta = {text(lr)} at {point_text(dict(point))} "
-                     f"({ARITHMETIC[arithmetic]}; the first step at which the pair differs): {steps}")
+                     f"({ARITHMETIC[arithmetic]}; the first step at which the pair differs): {'; '.join(shown_steps)}")
     if lines:
         lines.insert(0, "Separate (pairs of classes, by a representative each, that differ along a run of gradient "
                         "descent from the initial point):")
     if proof.not_separated is None:
         lines.append("Not shown to separate: no run was tried for a network this large.")
         return lines
-    frozen = set(proof.frozen_parameters or ())
     open_pairs = [f"{{{', '.join(map(str, classes[i]))}}} and {{{', '.join(map(str, classes[j]))}}}"
-                  for i, j in proof.not_separated
-                  if not (set(proof.invariant_classes[i]) | set(proof.invariant_classes[j])) <= frozen]
+                  for i, j in proof.open_pairs]
     if open_pairs:
         lines.append(f"Not shown to separate (no run found them differ; a coarser tie may survive from this "
                      f"initialisation): {_some(open_pairs, shown)}.")

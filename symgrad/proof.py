@@ -80,6 +80,17 @@ class Proof(Printable):
     not_separated: tuple[tuple[int, int], ...] | None = None
 
     @property
+    def open_pairs(self) -> tuple[tuple[int, int], ...] | None:
+        """Pairs of invariant classes (indices) that no run separated, leaving
+        out pairs of frozen classes (they keep their initial values, which the
+        text states); None: no run was sought."""
+        if self.not_separated is None:
+            return None
+        frozen = set(self.frozen_parameters or ())
+        classes = self.invariant_classes
+        return tuple((i, j) for i, j in self.not_separated if not set(classes[i]) | set(classes[j]) <= frozen)
+
+    @property
     def frozen(self) -> tuple[sp.Symbol, ...] | None:
         """The parameters proven never to move (None: this engine does not decide it)."""
         if self.frozen_parameters is None:

@@ -55,6 +55,16 @@ class Separation:
     arithmetic: str = "exact"   # or "interval": rigorous enclosures, disjoint at ``step``
 
 
+def by_run(found) -> dict:
+    """Separations grouped by the run that certifies them, then by step:
+    ``{(lr, point items, arithmetic): {step: [Separation, ...]}}``."""
+    runs: dict = {}
+    for sep in found:
+        key = (sep.lr, tuple(sep.point.items()), sep.arithmetic)
+        runs.setdefault(key, {}).setdefault(sep.step, []).append(sep)
+    return {key: dict(sorted(steps.items())) for key, steps in runs.items()}
+
+
 def separations(net, values, classes, seed: int = 0) -> tuple[tuple[Separation, ...], tuple | None]:
     """A certificate for every pair of ``classes`` that gradient descent from
     ``values`` separates, and the pairs (of class indices) it did not

@@ -21,6 +21,7 @@ from ..derivation import derive
 from ..printing import conclusion, latex, scope
 from ..quotients import effective_width
 from ..symmetry import prove
+from ..trajectory import by_run
 from ..unrolling import unroll
 from .breaking import lines, widest_piece, width
 from .diagram import diagram
@@ -267,27 +268,23 @@ def _moving(proof) -> dict | None:
 
 def _separations(proof) -> list[dict]:
     """The trajectory witnesses, one entry per run and step."""
-    runs: dict = {}
-    for sep in proof.separations:
-        runs.setdefault((sep.lr, tuple(sep.point.items()), sep.arithmetic), {}).setdefault(sep.step, []).append(sep)
     every = len(proof.invariant) * (len(proof.invariant) - 1) // 2
     return [{"lr": tex(lr), "point": [TeX(f"${latex(k)} = {latex(v)}$") for k, v in point],
              "exact": arithmetic == "exact",
              "steps": [{"step": k, "all": len(found) == every,
                         "pairs": [TeX(rf"{latex(s.first)} \ne {latex(s.second)}") for s in found[:12]],
-                        "more": max(0, len(found) - 12)} for k, found in sorted(steps.items())]}
-            for (lr, point, arithmetic), steps in runs.items()]
+                        "more": max(0, len(found) - 12)} for k, found in steps.items()]}
+            for (lr, point, arithmetic), steps in by_run(proof.separations).items()]
 
 
 def _not_separated(proof) -> list[TeX] | None:
     """Pairs of classes that no run separated (not both frozen); None: not sought."""
-    if proof.not_separated is None:
+    if proof.open_pairs is None:
         return None
-    frozen = set(proof.frozen_parameters or ())
     classes = proof.invariant_classes
     params = proof.network.parameters
     return [TeX(rf"\{{{listing(params[p] for p in classes[i])}\}} and \{{{listing(params[p] for p in classes[j])}\}}")
-            for i, j in proof.not_separated if not set(classes[i]) | set(classes[j]) <= frozen][:12]
+            for i, j in proof.open_pairs][:12]
 
 
 def _split(proof, split) -> dict:
