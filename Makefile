@@ -1,7 +1,9 @@
 # symgrad: the two jobs of the README, and their parts.
 #   make reports   install symgrad (with matplotlib) and TeX, render the proof reports of the built-in examples
 #   make test      install what the tests need (TeX, torch, matplotlib) and run them
-#   make fuzz      a longer fuzzing run: over 10,000 generated files, command lines and names
+#   make fuzz      a longer fuzzing run: over 10,000 generated files, command lines and names (counting
+#                  tracebacks, hangs and files written outside the output folder), interrupts under
+#                  load, and the claims auditor on 1,000 networks
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -10,15 +12,16 @@ PY     := $(VENV)/bin/python
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -qq --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[plot]'
+	$(PY) -m pip install -qq -e '.[plot]'
 	touch $@
 
+# torch first, pinned to the CPU build (the extra's range alone could take a much larger build)
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet torch==2.13.0   # the CPU build (the extra's range would take any newer build)
-	$(PY) -m pip install --quiet -e '.[test,torch,plot]'
+	$(PY) -m pip install -qq torch==2.13.0
+	$(PY) -m pip install -qq -e '.[test,torch,plot]'
 	touch $@ $(VENV)/.installed
 
 tex:
@@ -38,7 +41,7 @@ fuzz: $(VENV)/.installed-test
 	SYMGRAD_AUDIT_NETWORKS=1000 $(PY) -m pytest -p no:cacheprovider -s tests/fuzz_claims.py
 
 bench: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install -qq -e '.[bench]'
 	$(PY) -m bench
 
 clean:
