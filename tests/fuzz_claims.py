@@ -20,3 +20,4 @@ def test_claims_audit_fuzz():
     missing = [kind for kind in ca.KINDS if not audit.checked[kind]]
     assert not missing, f"claim kinds never checked: {missing}"
     assert not audit.false, audit.report_false()
+    assert audit.undecided < 0.02 * audit.pairs, f"undecided pairs {audit.undecided} of {audit.pairs}: 2% or more"
