@@ -17,5 +17,10 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then 
   exit 0
 fi
 echo "install-tex: installing $PACKAGES (a few minutes)"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+# apt's notes (debconf's "delaying package configuration") are shown only when the install fails
+log=$(mktemp)
+if ! { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive \
+       apt-get install -y -qq --no-install-recommends $PACKAGES; } >"$log" 2>&1; then
+  cat "$log" >&2; rm -f "$log"; exit 1
+fi
+rm -f "$log"

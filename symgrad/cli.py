@@ -201,14 +201,14 @@ def resolve_question(args):
 def resolve_data(args, net):
     """The samples the options ask for (None: none asked for)."""
     from .data import generic, one_hot
-    from .limits import MAX_SAMPLES
+    from .limits import MAX_SAMPLES, check_sample_count
 
     if args.samples is not None and args.classes is not None:
         raise SymgradError("give --samples or --classes, not both")
     if args.samples is not None:
         if not 1 <= args.samples <= MAX_SAMPLES:
             raise SymgradError(f"--samples must be from 1 to {MAX_SAMPLES:,}, got {args.samples}")
-        return generic(net, args.samples)
+        return generic(net, check_sample_count(net, args.samples))
     if args.classes is not None:
         try:
             classes = [int(c) for c in args.classes.split(",")]
@@ -216,7 +216,7 @@ def resolve_data(args, net):
             raise SymgradError(f"--classes takes class numbers such as 1,2,3, got {args.classes!r}") from None
         if len(classes) > MAX_SAMPLES:
             raise SymgradError(f"--classes: at most {MAX_SAMPLES:,} samples, got {len(classes):,}")
-        return one_hot(net, classes)
+        return one_hot(net, check_sample_count(net, len(classes)) and classes)
     return None
 
 
@@ -305,12 +305,17 @@ def run(args) -> str:
 
 
 def one_line(message: str) -> str:
-    """``message`` with control characters (a newline in a user's input) shown escaped.
+    """``message`` with control characters (a newline in a user's input) shown
+    escaped, and long values elided (argparse echoes an argument in full).
 
     >>> one_line("unrecognized arguments: \\n")
     'unrecognized arguments: \\\\n'
+    >>> len(one_line("invalid int value: '" + "9" * 100_000 + "'")) < 100
+    True
     """
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    from .schema import elide   # deferred: it needs SymPy, and --help does not
+
+    return elide("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
 
 
 SYMPY_CACHE_SIZE = "200000"  # SymPy's default 1,000 entries slow large derivations several times

@@ -30,6 +30,7 @@ from .backprop import local_partials, node_delta, node_value, parameter_gradient
 from .graph import FUNCTION, NEURON, Network
 from .examples import as_network
 from .interrupts import checkpoint
+from .limits import CHAIN_NODES, STEP_NODES, expression_nodes, substituted_nodes
 from .printable import Printable
 
 PATH_LIMIT = 512  # the path form is shown only below this many paths
@@ -163,22 +164,75 @@ class Derivation(Printable):
 
     def steps(self, w) -> list[sp.Expr]:
         """Equal expressions from the chain form to the explicit form: deltas
-        unfolded first, then node values, one layer at a time."""
+        unfolded first, then node values, one layer at a time.  Unfolding
+        stops before a step would exceed ``limits.STEP_NODES`` nodes, or the
+        steps together ``limits.CHAIN_NODES`` (a deep network's explicit form
+        is exponentially long): the last step then still names values that
+        the forward equations define."""
         expr = self.chain(w)
         steps = [expr]
-        while present := expr.free_symbols & self.deltas.keys():
-            expr = expr.xreplace({d: self.deltas[d] for d in present})
+        spent = expression_nodes([expr], CHAIN_NODES)
+
+        def unfold(key) -> bool:
+            nonlocal expr, spent
+            rule, memo = self._rules[key]
+            nodes = substituted_nodes(expr, rule, STEP_NODES)
+            if nodes > STEP_NODES or spent + nodes > CHAIN_NODES:
+                return False
+            expr = substitute(expr, rule, memo)
             steps.append(expr)
+            spent += nodes
+            return True
+
+        while expr.free_symbols & self.deltas.keys():
+            if not unfold("deltas"):
+                return _distinct(steps)
         path = self.path(w)
-        if path is not None:
+        if path is not None and expression_nodes([path], STEP_NODES) <= STEP_NODES:
             expr = path
             steps.append(expr)
-        unfold = self._unfold
-        while present := [s for s in expr.free_symbols if s in unfold]:
-            top = max(unfold[s][0] for s in present)
-            expr = expr.xreplace({s: unfold[s][1] for s in present if unfold[s][0] == top})
-            steps.append(expr)
-        return [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
+        definitions = self._unfold
+        while present := [s for s in expr.free_symbols if s in definitions]:
+            if not unfold(max(definitions[s][0] for s in present)):
+                break
+        return _distinct(steps)
+
+    @cached_property
+    def _rules(self) -> dict:
+        """The substitutions of ``steps``, each with a memo that every
+        parameter's chain shares: ``"deltas"`` (every delta by its
+        definition), and each layer (its values by their definitions)."""
+        rules: dict = {"deltas": (dict(self.deltas), {})}
+        for symbol, (layer, definition) in self._unfold.items():
+            rules.setdefault(layer, ({}, {}))[0][symbol] = definition
+        return rules
+
+
+def substitute(expr: sp.Expr, rule: dict, memo: dict) -> sp.Expr:
+    """``expr.xreplace(rule)``, each sub-expression rebuilt once for all the
+    calls that share ``memo`` (the chains of many parameters share their
+    sub-expressions; rebuilding a ``Max`` costs SymPy much).
+
+    >>> x, y, z = sp.symbols("x y z")
+    >>> substitute(sp.Max(0, x) * y + x, {x: y + z}, {})
+    y*Max(0, y + z) + y + z
+    """
+    if expr in memo:
+        return memo[expr]
+    if expr in rule:
+        result = rule[expr]
+    elif not expr.args:
+        result = expr
+    else:
+        args = [substitute(a, rule, memo) for a in expr.args]
+        result = expr if all(a is b for a, b in zip(args, expr.args)) else expr.func(*args)
+    memo[expr] = result
+    return result
+
+
+def _distinct(steps: list) -> list:
+    """``steps`` without a step equal to the one before it."""
+    return [s for k, s in enumerate(steps) if k == 0 or s != steps[k - 1]]
 
 
 def derive(network: Network) -> Derivation:

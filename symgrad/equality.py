@@ -63,7 +63,7 @@ def _expands_to_zero(e: sp.Expr) -> bool:
 
 
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
-CASE_LIMIT = 4   # piecewise functions in one expression up to which its cases are enumerated
+CASE_LIMIT = 81   # sign cases up to which an expression with piecewise functions is split (3 per function)
 
 
 def real_symbols(e: sp.Expr) -> dict:
@@ -78,7 +78,9 @@ def _zero_by_signs(e: sp.Expr) -> bool | None:
     """Sign and case reasoning for piecewise functions, every symbol real:
     ``Heaviside(u)`` and ``Max(0, u)`` settle where the sign of ``u`` is
     known (a dead ReLU: ``u = -sigmoid(x) < 0``), and what remains is split
-    into cases (``z*Heaviside(z) - Max(0, z)`` is 0 in each).
+    by the sign of each argument, innermost first (``z*Heaviside(z) - Max(0, z)``
+    is 0 for z > 0, z = 0 and z < 0).  A case is checked without using its
+    own sign condition, so a split can only fail to prove, never prove wrongly.
 
     >>> z, x = sp.symbols("z x")
     >>> _zero_by_signs(z * sp.Heaviside(z, 0) - sp.Max(0, z)), _zero_by_signs(sp.Heaviside(-1 / (1 + sp.exp(-x)), 0) * x)
@@ -86,24 +88,86 @@ def _zero_by_signs(e: sp.Expr) -> bool | None:
     >>> _zero_by_signs(sp.Heaviside(x, 0) * x) is None
     True
     """
-    if not e.has(*PIECEWISE):
+    if not e.has(*PIECEWISE) or size(e, CANCEL_LIMIT) > CANCEL_LIMIT:
         return None
     try:
-        real = e.xreplace(real_symbols(e))
-        if real == 0 or _expands_to_zero(real):
-            return True
-        cases = len(real.atoms(*PIECEWISE))
-        if cases > CASE_LIMIT or size(real, CANCEL_LIMIT) > CANCEL_LIMIT:   # up to 3 branches each: bounded work
-            return None
-        folded = sp.piecewise_fold(real.rewrite(sp.Piecewise))
+        return True if _zero_in_every_case(e.xreplace(real_symbols(e)), [CASE_LIMIT]) else None
     except (TypeError, ValueError, AttributeError, sp.PolynomialError):
         return None
-    if folded == 0:
+
+
+def _zero_in_every_case(e: sp.Expr, budget: list) -> bool:
+    """Whether ``e`` is 0 in every sign case of its piecewise functions
+    (``budget``: the cases still allowed; False once it runs out).  The
+    functions whose arguments are proportional to the one split on take
+    their branch of the same case."""
+    if e == 0:
         return True
-    cases = folded.args if isinstance(folded, sp.Piecewise) else ((folded, True),)
-    if all(size(expr, EXPAND_LIMIT) <= EXPAND_LIMIT and _expands_to_zero(expr) for expr, _ in cases):
-        return True
+    innermost = sorted((f for f in e.atoms(*PIECEWISE) if not any(a.has(*PIECEWISE) for a in f.args)),
+                       key=sp.default_sort_key)
+    if not innermost:
+        budget[0] -= 1
+        return budget[0] >= 0 and _expands_to_zero(e)
+    cases = [_cases(f) for f in innermost]
+    if any(c is None for c in cases):
+        return False
+    u = cases[0][0]
+    together = [(f, table, orientation) for f, (v, table) in zip(innermost, cases)
+                for orientation in [_orientation(v, u)] if orientation]
+    for sign in (1, 0, -1):
+        if not _can_have_sign(u, sign):
+            continue
+        case = e.xreplace({f: table[sign * orientation] for f, table, orientation in together})
+        if not _zero_in_every_case(_on_zero(case, u) if sign == 0 else case, budget):
+            return False
+    return True
+
+
+def _on_zero(e: sp.Expr, u: sp.Expr) -> sp.Expr:
+    """``e`` where ``u = 0``, when ``u`` is linear in one of its symbols with
+    a number for coefficient (that symbol replaced by its value there); else
+    ``e`` unchanged (the case is then checked without its condition)."""
+    for s in sorted(u.free_symbols, key=sp.default_sort_key):
+        slope = sp.diff(u, s)
+        if slope.is_Number and slope != 0:
+            return e.xreplace({s: sp.expand(s - u / slope)})
+    return e
+
+
+def _cases(f: sp.Expr) -> tuple | None:
+    """``(u, {1: ..., 0: ..., -1: ...})``: the argument whose sign decides
+    ``f`` and the value of ``f`` for each sign, or None for a function this
+    reasoning does not cover."""
+    if isinstance(f, sp.Heaviside):
+        return f.args[0], {1: sp.S.One, 0: f.args[1] if len(f.args) > 1 else sp.Heaviside(0), -1: sp.S.Zero}
+    if isinstance(f, (sp.Max, sp.Min)) and len(f.args) == 2:
+        p, q = f.args
+        return p - q, ({1: p, 0: p, -1: q} if isinstance(f, sp.Max) else {1: q, 0: p, -1: p})
+    if isinstance(f, sp.Abs):
+        return f.args[0], {1: f.args[0], 0: sp.S.Zero, -1: -f.args[0]}
+    if isinstance(f, sp.sign):
+        return f.args[0], {1: sp.S.One, 0: sp.S.Zero, -1: sp.S.NegativeOne}
     return None
+
+
+def _orientation(v: sp.Expr, u: sp.Expr) -> int:
+    """1 if ``v`` is a positive multiple of ``u``, -1 if a negative one, else 0."""
+    if v == u:
+        return 1
+    if v == -u:
+        return -1
+    ratio = sp.cancel(v / u)
+    return 0 if not ratio.is_Number or ratio == 0 else (1 if ratio > 0 else -1)
+
+
+def _can_have_sign(u: sp.Expr, sign: int) -> bool:
+    """Whether ``u`` can be positive (1), zero (0) or negative (-1) as far as
+    SymPy's assumptions tell."""
+    if sign > 0:
+        return u.is_positive is not False and u.is_nonpositive is not True
+    if sign < 0:
+        return u.is_negative is not False and u.is_nonnegative is not True
+    return u.is_zero is not False
 
 
 def decide(a: sp.Expr, b: sp.Expr) -> bool | None:

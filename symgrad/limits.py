@@ -62,6 +62,30 @@ def expression_nodes(exprs, limit: int, seen: set | None = None) -> int:
     return count
 
 
+STEP_NODES = 1_000    # nodes of one printed step of a gradient's chain (the explicit form of a deep net is exponential)
+CHAIN_NODES = 3_000   # ... and of all the steps of one gradient's chain (a deep net has a step per layer)
+
+
+def substituted_nodes(expr, replacements: dict, limit: int) -> int:
+    """The nodes of ``expr.xreplace(replacements)``, counted without building
+    it (an upper bound: SymPy may merge terms), no further than ``limit``.
+
+    >>> import sympy as sp
+    >>> x, y, z = sp.symbols("x y z")
+    >>> substituted_nodes(x * y + x, {x: y + z}, 100), len(list(sp.preorder_traversal((y + z) * y + y + z)))
+    (9, 9)
+    """
+    count, stack = 0, [expr]
+    while stack and count <= limit:
+        node = stack.pop()
+        if node in replacements:
+            stack.append(replacements[node])
+            continue
+        count += 1
+        stack.extend(node.args)
+    return count
+
+
 class UnrollBudget:
     """The cost bound of unrolled steps: refuse a step that starts from more
     than ``UNROLL_FROM`` nodes (every parameter's value: each gradient is

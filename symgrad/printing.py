@@ -9,6 +9,7 @@ symgrad's notation; the functions here only arrange printed strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -37,9 +38,15 @@ def ordered_terms(expr: sp.Add) -> list:
     def key(term):
         negative = term.could_extract_minus_sign()
         body = (-term if negative else term).as_coeff_Mul()[1]   # 2*w5*y1 sorts as w5*y1
-        return (negative, body.is_number, natural_key(sp.sstr(body)))
+        return (negative, body.is_number, natural_key(_plain(body)))
 
     return sorted(expr.args, key=key)
+
+
+@lru_cache(maxsize=4096)
+def _plain(expr) -> str:
+    """SymPy's own text of ``expr`` (the sort key of a term; cached: nested sums ask for the same terms again)."""
+    return sp.sstr(expr)
 
 
 class SymgradStrPrinter(StrPrinter):
@@ -55,6 +62,21 @@ class SymgradLatexPrinter(LatexPrinter):
     derivative of the undefined activation, ``H_0(z)`` for a step slope."""
 
     printmethod = "_latex"
+    MEMO_LIMIT = 100_000   # sub-expressions whose LaTeX one printer keeps (long-lived printers are bounded)
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self._memo: dict = {}
+
+    def _print(self, expr, **kwargs) -> str:
+        """Each sub-expression printed once (a deep network's gradients share them)."""
+        if kwargs or not isinstance(expr, sp.Basic):
+            return super()._print(expr, **kwargs)
+        if expr not in self._memo:
+            if len(self._memo) > self.MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[expr] = super()._print(expr)
+        return self._memo[expr]
 
     def _as_ordered_terms(self, expr, order=None):
         return ordered_terms(expr)

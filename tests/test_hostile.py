@@ -308,3 +308,47 @@ def test_long_accented_prose_gives_a_pdf(tmp_path):
     net.write_text('description = "' + "caf\u00e9" * 200 + '"\n' + NET, encoding="utf-8")
     out = symgrad("report", net, "-o", tmp_path / "r.pdf", timeout=120)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_a_deep_network_prints_a_bounded_chain_that_stays_true():
+    """``derive`` of a deep ReLU net with biases: the explicit form is
+    exponentially long, so unfolding stops at the node budget; every step
+    printed is still the gradient (checked against finite differences from
+    the network's structure at a point where every unit is active)."""
+    import random
+
+    import sympy as sp
+    from reference import finite_difference, mp
+
+    import symgrad as sg
+    from symgrad.limits import CHAIN_NODES, STEP_NODES, expression_nodes
+
+    net = sg.Network.mlp([1] * 30, activation="relu", bias=True)
+    d = sg.derive(net)
+    rng = random.Random(3)
+    params = [sp.Rational(rng.randint(11, 13), 10) for _ in net.parameters]   # every pre-activation positive
+    point = dict(zip(net.parameters, params)) | {net.inputs[0]: sp.Rational(1, 2)}
+    for k in (0, 1, len(net.parameters) // 2, len(net.parameters) - 1):
+        steps = d.steps(net.parameters[k])
+        assert all(expression_nodes([s], STEP_NODES) <= STEP_NODES for s in steps)
+        assert sum(expression_nodes([s], CHAIN_NODES) for s in steps[1:]) <= CHAIN_NODES
+        expected = finite_difference(net, [mp.mpf(p.p) / p.q for p in params], {net.inputs[0]: 0.5}, {}, k)
+        last = steps[-1].xreplace(point)
+        values = d.forward | d.pre | d.deltas   # the last step may still name values defined above it
+        for _ in range(4 * len(net.parameters)):
+            last = last.xreplace({s: v for s, v in values.items() if s in last.free_symbols}).xreplace(point)
+        assert not last.free_symbols
+        assert abs(float(last) - float(expected)) < 1e-12
+    text = str(d)
+    assert len(text) < 200 * len(net.parameters) * 50   # bounded by the budget, not exponential
+
+
+def test_a_deep_relu_network_is_proven_by_cases_not_by_expansion():
+    """The induction step of a 4-layer ReLU network needs case reasoning
+    (z H(z) = max(0, z)); the cases are split by sign (3 per function), so
+    the proof is the same as SymPy's piecewise folding gave, without its cost."""
+    import symgrad as sg
+
+    proof = sg.prove(sg.Network.mlp([3, 3, 3, 3, 1], activation="relu"), sg.Constant("a"))
+    assert sorted(len(c) for c in proof.invariant_classes) == [3, 3, 3, 3, 18]
+    assert not proof.undecided

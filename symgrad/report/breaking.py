@@ -15,6 +15,7 @@ packs the pieces greedily into lines of a given width, measured by
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
@@ -32,6 +33,7 @@ MARK = sp.Symbol("QQMARKQQ")
 FRACTION = 56   # a product with a denominator up to this wide is printed whole, as a fraction
 
 
+@lru_cache(maxsize=65536)
 def width(tex: str) -> float:
     """The printed width of ``tex`` in characters (an estimate: fractions take
     their wider part, scripts count 0.7)."""
@@ -74,7 +76,9 @@ def _width(tokens, i, end):
     return total, i
 
 
+@lru_cache(maxsize=65536)
 def _tex(expr) -> str:
+    """LaTeX of ``expr`` (cached: breaking asks for the same pieces again, at every depth)."""
     return _PRINTER.doprint(expr)
 
 
