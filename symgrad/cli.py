@@ -144,6 +144,7 @@ def resolve_example(args):
 def resolve_network(args):
     """The network the options describe (exactly one source)."""
     from .graph import Network
+    from .progress import note
 
     example = resolve_example(args)
     if example is not None:
@@ -152,6 +153,9 @@ def resolve_network(args):
         sizes = [int(s) for s in args.mlp.split(",")]
     except ValueError:
         raise SymgradError(f"--mlp takes comma-separated unit counts such as 3,4,1, got {args.mlp!r}") from None
+    if len(sizes) > 1 and min(sizes) > 0:
+        note(f"building an MLP {'-'.join(map(str, sizes))} "
+             f"({sum(a * b for a, b in zip(sizes, sizes[1:])):,} weights)")
     return Network.mlp(sizes, activation=args.activation or "identity", bias=bool(args.bias),
                        objective=args.objective or "output")
 
@@ -226,11 +230,13 @@ WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not comp
 def cmd_prove(args) -> str:
     from .export import proof_dict
     from .printing import SUMMARY_LIMIT, proof_summary, proof_text
+    from .progress import note
     from .quotients import effective_width
     from .symmetry import prove
 
     net, init, data = resolve_question(args)
     proof = prove(net, init, engine=args.engine, data=data, max_size=args.max_size)
+    note("effective widths and the proof's text")
     widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
     if args.json:
         return json.dumps(proof_dict(proof, widths), indent=2)
@@ -273,12 +279,11 @@ def cmd_report(args) -> str:
     net, init, data = resolve_question(args)
     check_size(net, args.max_size)
     interrupts.checkpoint("deriving")
-    note(f"deriving and proving for {args.output} ...")
+    note(f"the report {args.output}: deriving and proving")
     if example and not custom:
         context = example_context(example)
     else:
         context = network_context(net, init, data, steps=args.steps, engine=args.engine)
-    note(f"writing {args.output} ...")
     written = write_report(context, args.output)
     if args.json:
         return json.dumps({"report": str(written), "network": net.name, "engine": args.engine}, indent=2)

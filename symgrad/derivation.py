@@ -29,7 +29,7 @@ from .backends import SYMBOLIC as S
 from .backprop import local_partials, node_delta, node_value, parameter_gradient, pre_activation, run
 from .graph import FUNCTION, NEURON, Network
 from .examples import as_network
-from .interrupts import checkpoint
+from .progress import phase
 from .limits import CHAIN_NODES, STEP_NODES, expression_nodes, substituted_nodes
 from .printable import Printable
 
@@ -242,8 +242,9 @@ def derive(network: Network) -> Derivation:
     >>> derive(Network.mlp([2, 1])).gradient("w1")
     x1
     """
-    checkpoint("deriving")
-    return Derivation(as_network(network, "sg.derive"))
+    network = as_network(network, "sg.derive")
+    phase("deriving", f"deriving {network.parameter_count:,} gradients by reverse mode")
+    return Derivation(network)
 
 
 

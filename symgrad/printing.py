@@ -232,24 +232,51 @@ def data_phrase(net) -> str | None:
     >>> x1, x2 = sp.symbols("x1 x2")
     >>> data_phrase(examples.toy()), data_phrase(examples.toy().with_data([{x2: x1}]))
     (None, 'x2 = x1')
+    >>> data_phrase(examples.toy().with_data([{}, {x1: 3}]))   # x2 is left as it is in both samples
+    'sample 2: x1 = 3; x2 the same in samples 1 and 2'
     """
-    phrases = [_sample_phrase(net, sample) for sample in net.samples]
+    full = [{s: sp.sympify(sample.get(s, s)) for s in (*net.inputs, *net.targets)} for sample in net.samples]
+    shared = _shared_across_samples(full)
+    phrases = [_sample_phrase(net, values, shared) for values in full]
     if len(phrases) == 1:
         return phrases[0]
-    if not any(phrases):
-        return None
-    return "; ".join(f"sample {k}: {p or 'free'}" for k, p in enumerate(phrases, 1))
+    parts = [f"sample {k}: {p}" for k, p in enumerate(phrases, 1) if p]
+    parts += [_shared_phrase(v, slots) for v, slots in shared.items()]
+    return "; ".join(parts) or None
 
 
-def _sample_phrase(net, sample) -> str | None:
-    """One sample's restrictions: inputs tied to something, then the targets' values."""
-    full = {s: sp.sympify(sample.get(s, s)) for s in (*net.inputs, *net.targets)}
+def _shared_across_samples(full: list[dict]) -> dict:
+    """Each symbol that is the whole value of inputs or targets in more than
+    one sample (the samples then are not free of each other), with those
+    (sample number, input) slots."""
+    slots: dict = {}
+    for k, values in enumerate(full, 1):
+        for s, v in values.items():
+            if isinstance(v, sp.Symbol):
+                slots.setdefault(v, []).append((k, s))
+    return {v: found for v, found in sorted(slots.items(), key=lambda item: natural_key(item[0].name))
+            if len({k for k, _ in found}) > 1}
+
+
+def _shared_phrase(v, slots) -> str:
+    """``x2 the same in samples 1 and 2``, or ``x1 of sample 1 = x2 of sample 2 = u``."""
+    names = {s for _, s in slots}
+    if len(names) == 1:
+        (s,) = names
+        return f"{s} the same in samples {join_and([str(k) for k, _ in slots])}" + ("" if v == s else f" (= {v})")
+    return " = ".join(f"{s} of sample {k}" for k, s in slots) + ("" if v in names else f" = {v}")
+
+
+def _sample_phrase(net, full: dict, shared: dict) -> str | None:
+    """One sample's restrictions: inputs tied to something, then the targets'
+    values (a symbol ``shared`` with other samples is said once, for all)."""
 
     def free(s, v):   # a fresh name, assuming no more than the input itself, used nowhere else
         return isinstance(v, sp.Symbol) and not _assumed(v) - _assumed(s) \
             and all(v not in u.free_symbols for t, u in full.items() if t != s)
 
-    fixed = {s: v for s, v in full.items() if v != s and not free(s, v)}
+    fixed = {s: v for s, v in full.items() if v != s and not free(s, v) and not (v in shared and not (
+        _assumed(v) - _assumed(s)))}
 
     def shown(s, v):
         extra = sorted(set().union(*(_assumed(u) - _assumed(s) for u in sp.sympify(v).free_symbols)))

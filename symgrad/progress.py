@@ -28,6 +28,22 @@ def note(message: str) -> None:
         listener(message)
 
 
+def phase(name: str, message: str) -> None:
+    """Entering the phase ``name`` (the interrupt checkpoint of that name),
+    told to the listeners as ``message``: every phase that can take long
+    (deriving, proving, typesetting, compiling, writing) announces itself.
+
+    >>> seen = []
+    >>> with listening(seen.append):
+    ...     phase("deriving", "deriving 10 gradients")
+    >>> seen
+    ['deriving 10 gradients']
+    """
+    checkpoint(name)
+    for listener in _listeners:
+        listener(message)
+
+
 @contextmanager
 def listening(listener: Callable[[str], None]):
     """Send every ``note`` in the block to ``listener``."""

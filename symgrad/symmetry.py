@@ -37,9 +37,8 @@ from .backprop import gradients_over
 from .constraints import Constant, Constraint
 from .errors import SymgradError
 from .examples import as_network
-from .interrupts import checkpoint
 from .limits import check_size
-from .progress import note
+from .progress import note, phase
 from .equality import is_zero
 from .frozen import frozen_parameters
 from .partition import canonical, classes_by_value, split
@@ -58,8 +57,8 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
     samples, see ``symgrad.data``) sums the gradient over several samples.
     The algebraic engine refuses networks beyond ``max_size`` (default
     ``symgrad.limits.ALGEBRAIC_LIMIT``; see ``symgrad.limits.work_size``)."""
-    checkpoint("proving")
     network = as_network(network, "sg.prove")
+    phase("proving", f"proving the ties of {network.name} ({network.parameter_count:,} parameters, {engine} engine)")
     init = init if init is not None else Constant("a")
     if not isinstance(init, Constraint):
         raise SymgradError(f"{init!r} is not an initialisation (Constant, Zero, Distinct, Tied or PerLayer)")

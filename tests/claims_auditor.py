@@ -371,15 +371,22 @@ class Model:
 
     def data_restricts_inputs(self) -> bool:
         """Some sample gives an input a value that is not just a free symbol standing for it: a number,
-        an expression, a symbol with assumptions of its own, another input that the sample leaves free, or
-        one symbol for two inputs of the sample."""
-        for s in self.samples():
+        an expression, a symbol assuming more than the input does, another input that the sample leaves
+        free, one symbol for two inputs of the sample, or one symbol in two samples (an input that two
+        samples leave as it is included)."""
+        samples = self.samples()
+        in_samples = Counter(v for s in samples for v in {s.get(x, x) for x in self.input_names + self.target_names})
+        for s in samples:
             used = Counter(s.get(x, x) for x in self.input_names)
             for x in self.input_names:
                 v = s.get(x, x)
+                if in_samples[v] > 1:
+                    return True
                 if v == x:
                     continue
-                if not re.fullmatch(r"[A-Za-z_]\w*", v) or self.spec["symbols"].get(v) or used[v] > 1:
+                if not re.fullmatch(r"[A-Za-z_]\w*", v) or used[v] > 1:
+                    return True
+                if set(self.spec["symbols"].get(v, [])) - set(self.assumptions(x)):
                     return True
                 if v in self.input_names and v not in s:
                     return True

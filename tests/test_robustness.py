@@ -162,3 +162,30 @@ def test_a_reader_that_stops_early_gets_no_traceback():
         err = run.stderr.read().decode()
         run.wait(timeout=60)
     assert run.returncode == 141 and err == ""
+
+
+def test_every_long_phase_announces_itself_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """Building, deriving, proving, typesetting, compiling and writing each
+    say what they do (each can take seconds on a large network)."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.main(["report", "--mlp", "2,2,1", "--activation", "tanh", "-o", str(tmp_path / "r.tex")]) == 0
+    err = capsys.readouterr().err
+    for fragment in ("building an MLP 2-2-1 (6 weights)", "deriving 6 gradients by reverse mode",
+                     "proving the ties of mlp 2-2-1 (6 parameters, algebraic engine)", "typesetting the report",
+                     f"writing {tmp_path / 'r.tex'}"):
+        assert f"symgrad: {fragment}" in err, (fragment, err)
+    assert cli.main(["prove", "--mlp", "30,30,1", "--engine", "structural"]) == 0
+    err = capsys.readouterr().err
+    assert "symgrad: proving the ties of mlp 30-30-1 (930 parameters, structural engine)" in err
+    assert "symgrad: effective widths and the proof's text" in err
+
+
+def test_compiling_announces_itself(tmp_path, monkeypatch):
+    from symgrad.progress import listening
+    from symgrad.report import compile as tex
+
+    seen = []
+    monkeypatch.setattr(tex, "tex_engine", lambda: None)
+    with listening(seen.append), pytest.raises(Exception):
+        tex.compile_pdf("x", tmp_path / "r.pdf")
+    assert seen == ["compiling r.pdf with TeX"]

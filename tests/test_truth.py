@@ -204,3 +204,21 @@ def test_a_renamed_input_with_an_assumption_is_named_in_the_scope():
     x1, t = net.inputs[0], net.targets[0]
     text = str(sg.prove(net.with_data([{x1: sp.Symbol("u", nonzero=True), t: sp.Rational(-2, 5)}])))
     assert "every input with x1 = u (nonzero), target t = -2/5" in text
+
+
+def test_samples_that_share_an_input_are_not_every_input():
+    """Two samples that leave x1 as it is hold the same x1: the proof is about
+    such data only, and says so (it never says "every input of 2 samples")."""
+    import sympy as sp
+
+    import symgrad as sg
+    from symgrad.printing import scope
+
+    net = sg.examples.toy()
+    x1, u = sp.symbols("x1 u")
+    assert scope(net.with_data([{}, {}])) == ("the 2 samples of the data (gradients summed; x1 the same in samples "
+                                              "1 and 2; x2 the same in samples 1 and 2)")
+    assert "x1 the same in samples 1 and 2 (= u)" in scope(net.with_data([{x1: u}, {x1: u}]))
+    assert scope(net.with_data(sg.data.generic(net, 2))) == "every input of 2 samples (gradients summed)"
+    text = str(sg.prove(net, sg.Constant("a"), data=[{}, {x1: 3}]))
+    assert "every input of" not in text and "x2 the same in samples 1 and 2" in text

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from ..errors import NoTeX, SymgradError
-from ..interrupts import checkpoint
+from ..progress import phase
 from .compile import compile_pdf, write_atomic
 from .environment import TeX, env
 
@@ -35,7 +35,7 @@ def figure_files(context: dict, stem: str = "report") -> dict[str, str]:
 def render(context: dict, stem: str = "report") -> str:
     """The LaTeX source of a report that will be saved as ``stem.tex`` (its
     figures are ``stem-ROLE.pdf`` beside it)."""
-    checkpoint("typesetting")
+    phase("typesetting", "typesetting the report")
     figures = {role: TeX(name) for role, name in figure_files(context, stem).items()}
     return env().get_template("report.tex.jinja").render(**context, figures=figures).lstrip("\n")
 

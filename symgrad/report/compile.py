@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import NoTeX, TeXError
-from ..interrupts import checkpoint
+from ..progress import phase
 
 TIMEOUT = 300
 
@@ -23,8 +23,8 @@ TIMEOUT = 300
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` all at once (via a temporary file and rename);
     an OSError names ``path`` itself, never the temporary file."""
-    checkpoint("writing")
     path = Path(path)
+    phase("writing", f"writing {path}")
     try:
         _replace(path, data)
     except OSError as error:
@@ -75,8 +75,8 @@ def tex_engine() -> list[str] | None:
 def compile_pdf(source: str, target: Path, assets: dict | None = None) -> str:
     """Compile LaTeX ``source`` (with ``assets``: file name -> bytes, such as
     figures) into the PDF ``target``; returns LaTeX's log."""
-    checkpoint("compiling")
     engine = tex_engine()
+    phase("compiling", f"compiling {Path(target).name} with {engine[0] if engine else 'TeX'}")
     if engine is None:
         raise NoTeX("no TeX engine (latexmk or pdflatex) on PATH")
     target = Path(target)

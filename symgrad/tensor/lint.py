@@ -1,5 +1,6 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
+from ..progress import phase
 from .capture import capture
 from .findings import Report
 from .evidence import Probe
@@ -47,6 +48,8 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
     """
     import torch
     inputs = (example_inputs,) if isinstance(example_inputs, torch.Tensor) else tuple(example_inputs)
+    phase("reading", f"lint: capturing {type(model).__name__} with torch.export "
+                     f"({sum(p.numel() for p in model.parameters()):,} parameters)")
     cap = capture(model, inputs, loss, targets)
     all_inputs = inputs + ((targets,) if loss is not None else ())
     fp = fixpoint(cap, all_inputs)
