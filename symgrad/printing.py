@@ -131,6 +131,33 @@ def text(expr) -> str:
 TEXT_LIMIT = 400  # characters of an expression in a proof's text; --json has every one in full
 
 
+FACTOR_OPS = 40   # operations of a gradient up to which its factored form is shown too (a longer one is long anyway)
+
+
+def factored(expr) -> sp.Expr | None:
+    """``expr``, a short polynomial, with the common factors of its sums
+    pulled out, when that reads shorter (``a*(a*x1 + a*x2)`` is
+    ``a**2*(x1 + x2)``), else None.  An exact rewriting (SymPy's
+    ``factor_terms``), shown beside the form it came from; inside functions
+    (``tanh(a*x1 + a*x2)``) it would only lengthen the page.
+
+    >>> a, x1, x2 = sp.symbols("a x1 x2")
+    >>> factored(a * (a * x1 + a * x2)), factored(a * x1)
+    (a**2*(x1 + x2), None)
+    """
+    ops = sp.count_ops(expr)
+    if ops > FACTOR_OPS or not expr.is_polynomial():
+        return None
+    tidy = sp.factor_terms(expr)
+    return tidy if tidy != expr and sp.count_ops(tidy) < ops else None
+
+
+def with_factored(expr) -> list:
+    """``[expr]``, and its factored form after it when that reads shorter."""
+    tidy = factored(expr)
+    return [expr] if tidy is None else [expr, tidy]
+
+
 def short_text(expr, limit: int = TEXT_LIMIT) -> str:
     """``text(expr)``, or a note of its length when longer than ``limit``.
 
@@ -403,6 +430,19 @@ def _some(items: list[str], shown: int) -> str:
     return ", ".join(items) if len(items) <= shown else ", ".join(items[:shown]) + f" and {len(items) - shown:,} more"
 
 
+def at_init_heading(proof) -> str:
+    """What the list of classes at the initial point shows: equal gradients,
+    gradients of their own (a class of one), or both."""
+    tied, alone = (any((len(c) > 1) is kind for c in proof.at_init_classes) for kind in (True, False))
+    structural = proof.engine != "algebraic"
+    if not tied:
+        return "At the initial point, no two gradients " + ("shown equal (this engine sees structure, not algebra)"
+                                                            if structural else "are equal")
+    return "At the initial point, equal gradients" + (" (in braces)" if alone else "") + (
+        " (at least these; this engine sees structure, not algebra)" if structural else "") + (
+        " and gradients of their own" if alone else "")
+
+
 def proof_text(proof, widths=None) -> str:
     """A proof as text: classes at the initial point, the induction step with
     one symbol per class, the invariant ties, stationarity, frozen parameters,
@@ -415,12 +455,11 @@ def proof_text(proof, widths=None) -> str:
     if restriction is not None or len(net.samples) > 1:
         lines.append(f"Data: {len(net.samples)} sample{'s' if len(net.samples) > 1 else ''}"
                      f"{', gradients summed' if len(net.samples) > 1 else ''}; every claim holds for {scope(net)}")
-    heading = "At the initial point, equal gradients" if proof.engine == "algebraic" else \
-        "At the initial point, equal gradients (at least these; this engine sees structure, not algebra)"
-    lines += ["", heading + ":"]
+    lines += ["", at_init_heading(proof) + ":"]
     for c, members in zip(proof.at_init_classes, proof.at_init):
-        grad = f": d{objective}/d{members[0]} = {short_text(proof.at_init_gradients[c[0]])}" if proof.at_init_gradients else ""
-        lines.append(f"  {{{', '.join(map(str, members))}}}{grad}")
+        forms = with_factored(proof.at_init_gradients[c[0]]) if proof.at_init_gradients else []
+        grad = f": d{objective}/d{members[0]} = " + " = ".join(map(short_text, forms)) if forms else ""
+        lines.append(f"  {{{', '.join(map(str, members))}}}{grad}" if len(members) > 1 else f"  {members[0]}{grad}")
     if proof.undecided:
         pairs = ", ".join(f"{params[a]}~{params[b]}" for a, b in proof.undecided)
         lines.append(f"  undecided (equal at every sampled point, no canonical form proves it): {pairs}")

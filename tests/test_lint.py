@@ -229,3 +229,19 @@ def test_fx_fallback_captures_the_same_graph():
     fp = fixpoint(cap, (torch.randn(5, 3),))
     frozen = fp.split(fp.frozen)
     assert frozen["0.weight"].all() and frozen["2.weight"].all() and not frozen["2.bias"].any()
+
+
+def test_a_frozen_verdict_behind_a_relu_names_its_slope_at_zero():
+    """Zero weights before a ReLU freeze themselves only because relu'(0) = 0
+    (PyTorch's autograd value; with slope 1 at 0 they would learn): the
+    finding says so, and a note names the modules that use the convention."""
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    nn.init.zeros_(model[0].weight)
+    nn.init.zeros_(model[0].bias)
+    result = lint(model, torch.randn(5, 3))
+    frozen = [f for f in result.findings if f.kind == "frozen" and "0.weight" in f.parameters]
+    assert frozen and "(zero fixpoint, with relu'(0) = 0)" in frozen[0].message
+    assert any("relu'(0) = 0" in n and "'1'" in n for n in result.notes)
+    smooth = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    assert not any("relu'(0)" in n for n in lint(smooth, torch.randn(5, 3)).notes)

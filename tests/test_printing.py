@@ -46,3 +46,35 @@ def test_big_objects_print_a_summary_quickly():
     assert len(latex) < 300 and "90,300 weights" in latex
     proof = sg.prove(sg.Network.mlp([100, 100, 1]), engine="structural")
     assert len(str(proof)) < 3000 and "--full" in str(proof)
+
+
+def test_gradients_at_the_initial_point_show_their_factored_form_too():
+    """``a*(a*x1 + a*x2)`` reads better as ``a**2*(x1 + x2)``: both are shown,
+    and they are equal (checked by expanding both in plain SymPy)."""
+    import sympy as sp
+
+    import symgrad as sg
+
+    text = str(sg.prove(sg.examples.toy(), sg.Constant("a")))
+    line = next(l for l in text.splitlines() if l.startswith("  {w5, w6, w7, w8}"))
+    raw, tidy = (sp.sympify(side) for side in line.split(" = ")[1:])
+    assert str(tidy) == "a**2*(x1 + x2)" and sp.expand(raw - tidy) == 0
+
+
+def test_a_class_of_one_is_not_called_equal_gradients():
+    import symgrad as sg
+
+    lines = str(sg.prove(sg.Network.mlp([2, 2, 1]), sg.Distinct())).splitlines()
+    assert "At the initial point, no two gradients are equal:" in lines
+    assert "  w1: dy/dw1 = w5*x1" in lines and not any(l.startswith("  {w1}") for l in lines)
+    mixed = str(sg.prove(sg.examples.toy(), sg.Tied([["w1", "w2", "w3", "w4"]])))
+    assert "equal gradients (in braces) and gradients of their own" in mixed
+
+
+def test_the_report_says_when_no_two_gradients_are_equal():
+    import symgrad as sg
+    from symgrad.report import render
+    from symgrad.report.content import network_context
+
+    tex = render(network_context(sg.Network.mlp([2, 2, 1]), sg.Distinct(), None))
+    assert "no two parameters have identical gradients" in tex and "classes of identical gradients" not in tex

@@ -18,7 +18,7 @@ from ..activations import relu
 from ..backends import SYMBOLIC
 from ..backprop import run
 from ..derivation import derive
-from ..printing import conclusion, latex, scope
+from ..printing import conclusion, factored, latex, scope, with_factored
 from ..quotients import effective_width
 from ..symmetry import prove
 from ..trajectory import by_run
@@ -187,10 +187,15 @@ def scenario_section(net, init, title: str = "", remark: str = "", data=None, co
         "assumptions": _assumptions(proof), "data": _data(net),
         "starts": [{"members": listing([params[p] for p in c]), "value": tex(proof.initial_values[c[0]])}
                    for c in proof.base],
-        "at_init": block([(partials(objective, [params[p] for p in c]), proof.at_init_gradients[c[0]])
-                          for c in proof.at_init_classes], node_names(net, proof.initial_values))
+        "at_init": block([(partials(objective, [params[p] for p in c]) if k == 0 else TeX(""), form)
+                          for c in proof.at_init_classes
+                          for k, form in enumerate(with_factored(proof.at_init_gradients[c[0]]))],
+                         node_names(net, proof.initial_values))
         if proof.at_init_gradients else [],
-        "classes": len(proof.at_init_classes), "matrices": _matrices(proof),
+        "factored": proof.at_init_gradients is not None and any(
+            factored(proof.at_init_gradients[c[0]]) is not None for c in proof.at_init_classes),
+        "classes": len(proof.at_init_classes), "alone": sum(len(c) == 1 for c in proof.at_init_classes),
+        "matrices": _matrices(proof),
         "splits": [_split(proof, s) for s in proof.at_init_splits[:8] if s.point is not None],
         "undecided": [members([params[a], params[b]]) for a, b in proof.undecided],
         "stationary": proof.stationary, "moving": _moving(proof), "scope": scope(net), "engine": proof.engine,

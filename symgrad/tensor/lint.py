@@ -1,5 +1,7 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
+from dataclasses import replace
+
 from ..progress import phase
 from .capture import capture
 from .findings import Report
@@ -28,6 +30,21 @@ def _dropout_paths(cap):
             if float(p) > 0 and train:
                 out.append(where(n).split(",")[0])
     return sorted(set(out))
+
+
+KINKS = {"relu": "relu'(0) = 0", "abs": "abs'(0) = 0", "sign": "sign'(x) = 0"}   # PyTorch autograd's values
+
+
+def _kink_conventions(cap):
+    """The slopes at a kink the verdicts rely on, as PyTorch's autograd defines
+    them, each with the modules that use it (``relu'(0) = 0`` at ``mlp.1``)."""
+    from .interpret import where
+    found: dict = {}
+    for n in cap.graph.nodes:
+        op = str(n.target).split(".")[1] if n.op == "call_function" and str(n.target).startswith("aten.") else ""
+        if op.rstrip("_") in KINKS:
+            found.setdefault(KINKS[op.rstrip("_")], set()).add(where(n).split(",")[0])
+    return {rule: sorted(paths) for rule, paths in found.items()}
 
 
 def lint(model, example_inputs, loss=None, targets=None, *, name=None):
@@ -60,6 +77,14 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
     report.learns_findings()
     report.separation_findings()
     notes = []
+    kinks = _kink_conventions(cap)
+    if kinks:
+        notes.append("slopes at a kink as PyTorch's autograd takes them: " + "; ".join(
+            f"{rule} ({', '.join(paths[:4])}{', ...' if len(paths) > 4 else ''})" for rule, paths in kinks.items())
+            + ": a unit whose input is exactly 0 passes no gradient, which can freeze what follows it")
+        assumed = " and ".join(kinks)
+        report.findings[:] = [replace(f, message=f.message.replace("(zero fixpoint)", f"(zero fixpoint, with {assumed})"))
+                              if f.kind == "frozen" else f for f in report.findings]
     drops = _dropout_paths(cap)
     if drops:
         notes.append("dropout (" + "; ".join(drops) + ") gives every element its own random mask at "
