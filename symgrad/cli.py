@@ -34,6 +34,7 @@ EPILOG = """examples:
   symgrad prove softmax_ce --classes 1,2,3
   symgrad report toy -o reports/toy.pdf
   symgrad report toy --init zero -o toy-zero.tex
+  symgrad report examples/models/zero_gated_mlp.py:factory -o lint.pdf
   symgrad report --mlp 2,3,1 --activation tanh --init constant --steps 1 -o mlp.pdf
   symgrad prove --mlp 200,200,1 --engine structural --timeout 60
 
@@ -247,6 +248,13 @@ def cmd_prove(args) -> str:
 
 def cmd_lint(args) -> tuple[str, int]:
     """Lint a PyTorch model; exit status 1 when there are findings, as linters do."""
+    result = lint_target(args.target)
+    text = json.dumps(result.to_json(), indent=2) if args.json else str(result)
+    return text, 0 if result.ok else 1
+
+
+def lint_target(target: str):
+    """The lint result of the model that ``FILE.py:FACTORY`` builds."""
     try:
         import torch  # noqa: F401  (an optional extra)
     except ImportError:
@@ -254,10 +262,28 @@ def cmd_lint(args) -> tuple[str, int]:
     from .tensor.command import build
     from .tensor.lint import lint
 
-    model, inputs, loss, targets = build(args.target)
-    result = lint(model, inputs, loss, targets, name=args.target)
-    text = json.dumps(result.to_json(), indent=2) if args.json else str(result)
-    return text, 0 if result.ok else 1
+    model, inputs, loss, targets = build(target)
+    return lint(model, inputs, loss, targets, name=target)
+
+
+MODEL_TARGET = re.compile(r".+\.py(:[A-Za-z_][A-Za-z0-9_]*)?")   # FILE.py:FACTORY, a PyTorch model to lint
+
+
+def cmd_report_lint(args) -> tuple[str, int]:
+    """``symgrad report FILE.py:FACTORY -o lint.pdf``: the lint verdicts as a
+    report (exit status 0 once written, whatever the verdicts; ``symgrad lint``
+    is the command whose status says whether something was found)."""
+    from .report import write_report
+    from .report.lint_context import lint_context
+
+    given = [f"--{o.replace('_', '-')}" for o in ("init", "bias_init", "samples", "classes", "mlp", "spec")
+             if getattr(args, o) is not None] + (["--steps"] if args.steps else [])
+    if given:
+        raise SymgradError(f"{', '.join(given)} applies to networks, not to a PyTorch model: its "
+                           "initialisation is the one its factory made")
+    written = write_report(lint_context(lint_target(args.net)), args.output)
+    text = json.dumps({"report": str(written), "model": args.net}, indent=2) if args.json else f"wrote {written}"
+    return text, 0
 
 
 def show_progress(message: str) -> None:
@@ -271,6 +297,8 @@ def cmd_report(args) -> str:
     from .report import write_report
     from .report.content import example_context, network_context
 
+    if args.net and MODEL_TARGET.fullmatch(args.net):
+        return cmd_report_lint(args)
     if not 0 <= args.steps <= MAX_STEPS:
         raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "
                            f"got {args.steps}")

@@ -245,3 +245,34 @@ def test_a_frozen_verdict_behind_a_relu_names_its_slope_at_zero():
     assert any("relu'(0) = 0" in n and "'1'" in n for n in result.notes)
     smooth = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     assert not any("relu'(0)" in n for n in lint(smooth, torch.randn(5, 3)).notes)
+
+
+def test_a_lint_report_lists_the_findings_and_the_module_tree(tmp_path, capsys):
+    """``symgrad report FILE.py:FACTORY -o FILE.tex``: the findings with their
+    evidence, what was assumed, and a row per module and parameter (frozen
+    entries counted by autograd here: every entry of gate.0.weight has gradient 0)."""
+    import shutil
+
+    from symgrad import cli
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples", "models"))
+    try:
+        import zero_gated_mlp
+    finally:
+        sys.path.pop(0)
+    model, inputs = zero_gated_mlp.factory()[:2]
+    model.double()
+    model(*(x.double() for x in inputs)).sum().backward()
+    assert (model.gate[0].weight.grad == 0).all()
+    target = os.path.join(os.path.dirname(__file__), "..", "examples", "models", "zero_gated_mlp.py:factory")
+    assert cli.main(["report", target, "-o", str(tmp_path / "lint.tex")]) == 0
+    tex = (tmp_path / "lint.tex").read_text()
+    assert r"\textbf{never moves}: gate.0.weight (zero init)" in tex and r"\emph{Evidence:} autograd" in tex
+    assert "relu'(0) = 0" in tex and r"\texttt{weight} & 8 x 4 & yes & 32 of 32 & 1" in tex
+    assert "The objective is the sum of the outputs" in tex
+    assert cli.main(["report", target, "--init", "zero", "-o", str(tmp_path / "x.tex")]) == 2
+    assert "applies to networks, not to a PyTorch model" in capsys.readouterr().err
+    if shutil.which("pdflatex"):
+        assert cli.main(["report", target, "-o", str(tmp_path / "lint.pdf")]) == 0
+        text = subprocess.run(["pdftotext", str(tmp_path / "lint.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "never moves" in text and "The parameters, by module" in text

@@ -37,7 +37,8 @@ def render(context: dict, stem: str = "report") -> str:
     figures are ``stem-ROLE.pdf`` beside it)."""
     phase("typesetting", "typesetting the report")
     figures = {role: TeX(name) for role, name in figure_files(context, stem).items()}
-    return env().get_template("report.tex.jinja").render(**context, figures=figures).lstrip("\n")
+    template = context.get("template", "report.tex.jinja")   # a lint report has its own
+    return env().get_template(template).render(**context, figures=figures).lstrip("\n")
 
 
 def figures_by_file(context: dict, stem: str = "report") -> dict[str, bytes]:
