@@ -142,14 +142,15 @@ def factored(expr) -> sp.Expr | None:
     (``tanh(a*x1 + a*x2)``) it would only lengthen the page.
 
     >>> a, x1, x2 = sp.symbols("a x1 x2")
-    >>> factored(a * (a * x1 + a * x2)), factored(a * x1)
-    (a**2*(x1 + x2), None)
+    >>> factored(a * (a * x1 + a * x2)), factored(a * x1), factored(x1 / 3 - 2 * x2 / 3)
+    (a**2*(x1 + x2), None, None)
     """
     ops = sp.count_ops(expr)
     if ops > FACTOR_OPS or not expr.is_polynomial():
         return None
     tidy = sp.factor_terms(expr)
-    return tidy if tidy != expr and sp.count_ops(tidy) < ops else None
+    pulled = [f for f in sp.Mul.make_args(tidy) if not f.is_Number and not f.is_Add]   # a**2, not just 1/3
+    return tidy if tidy != expr and pulled and sp.count_ops(tidy) < ops else None
 
 
 def with_factored(expr) -> list:
