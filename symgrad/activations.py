@@ -82,7 +82,7 @@ class Sigmoid(Activation):
         return m.one / (m.one + m.exp(-z))
 
     def slope(self, z, y, m):
-        return y * (m.one - y)
+        return m.sigmoid_slope(z, y)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ class Tanh(Activation):
         return m.tanh(z)
 
     def slope(self, z, y, m):
-        return m.one - y**2
+        return m.tanh_slope(z, y)
 
 
 @dataclass(frozen=True, slots=True)

@@ -510,16 +510,16 @@ def proof_summary(proof, widths=None) -> str:
 
 
 def _sizes(classes) -> str:
-    """``4 classes: 2 of 1,000 parameters, 2 of 1``.
+    """How many classes, and how many of each size.
 
     >>> _sizes(((0, 1), (2, 3), (4,)))
-    '3 classes: 2 of 2 parameters, 1 of 1'
+    '3 classes: 2 with 2 parameters each, 1 with 1 parameter'
     """
     counts: dict[int, int] = {}
     for c in classes:
         counts[len(c)] = counts.get(len(c), 0) + 1
-    parts = [f"{k:,} of {size:,}" for size, k in sorted(counts.items(), reverse=True)[:6]]
-    parts[0] += " parameters"
+    parts = [f"{k:,} with {size:,} parameter{'s' if size != 1 else ''}{' each' if k > 1 else ''}"
+             for size, k in sorted(counts.items(), reverse=True)[:6]]
     return f"{len(classes):,} class{'es' if len(classes) != 1 else ''}: {', '.join(parts)}{', ...' if len(counts) > 6 else ''}"
 
 

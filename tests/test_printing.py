@@ -78,3 +78,16 @@ def test_the_report_says_when_no_two_gradients_are_equal():
 
     tex = render(network_context(sg.Network.mlp([2, 2, 1]), sg.Distinct(), None))
     assert "no two parameters have identical gradients" in tex and "classes of identical gradients" not in tex
+
+
+def test_a_large_proof_is_summarised_by_class_sizes_without_ambiguity():
+    """An MLP 50-50-1 with every weight equal: by symmetry each input's 50
+    outgoing weights form a class, and the 50 output weights another: 51
+    classes of 50 (worked out by hand, not by symgrad)."""
+    import symgrad as sg
+    from symgrad.printing import proof_summary
+
+    proof = sg.prove(sg.Network.mlp([50, 50, 1]), sg.Constant("a"), engine="structural")
+    text = proof_summary(proof)
+    assert "Tied forever (for every step, every learning rate and every input): 51 classes: 51 with 50 " \
+           "parameters each" in text

@@ -73,3 +73,25 @@ def test_a_proof_of_zero_holds_at_every_point(e):
 def test_a_difference_and_its_own_terms_cancel(p, q):
     """``p*q - q*p`` written through the cases: always proven (completeness on what is 0 by algebra)."""
     assert is_zero(sp.expand(p * q) - q * p) is True
+
+
+@pytest.mark.parametrize("z", [75, -80, 300, 0, sp.Rational(1, 3)])
+def test_saturated_slopes_are_enclosed_tightly_and_away_from_zero(z):
+    """tanh'(75) = 1 - tanh(75)**2 is about 3e-65: 60 digits of 1 - y**2 cannot
+    tell it from 0, so every gradient through a saturated unit would be
+    undecided.  The interval backend's slopes enclose the true value (mpmath at
+    200 digits, the textbook formulas) and exclude 0."""
+    import mpmath
+
+    from symgrad.backends import INTERVAL as I
+
+    mp = mpmath.mp.clone()
+    mp.dps = 200
+    x = I.number(sp.Rational(z))
+    exact = {"tanh": mp.sech(mp.mpf(sp.Rational(z).p) / sp.Rational(z).q) ** 2,
+             "sigmoid": mp.exp(-mp.mpf(sp.Rational(z).p) / sp.Rational(z).q)
+             / (1 + mp.exp(-mp.mpf(sp.Rational(z).p) / sp.Rational(z).q)) ** 2}
+    for name, enclosure in (("tanh", I.tanh_slope(x, I.tanh(x))), ("sigmoid", I.sigmoid_slope(x, None))):
+        low, high = (mp.make_mpf(end) for end in enclosure._mpi_)
+        assert 0 < low <= exact[name] <= high, name
+        assert high - low <= low * mp.mpf(10) ** -50
