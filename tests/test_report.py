@@ -121,3 +121,18 @@ def test_bad_output_suffix_is_an_error(tmp_path):
     with pytest.raises(sg.SymgradError, match=r"\.tex or \.pdf"):
         write_report(network_context(sg.examples.toy(), sg.Zero()), tmp_path / "x.docx")
     assert shutil.which("true")  # the machine has a shell at all
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex"), reason="no TeX engine installed")
+def test_the_same_source_compiles_to_the_same_pdf_bytes(tmp_path):
+    """Rebuilding the committed reports on a clean clone changes no file: pdfTeX's
+    dates and /ID come from a fixed SOURCE_DATE_EPOCH."""
+    import time
+
+    from symgrad.report.compile import compile_pdf
+
+    source = "\\documentclass{article}\\begin{document}Same.\\end{document}\n"
+    compile_pdf(source, tmp_path / "a.pdf")
+    time.sleep(1.1)   # a later second: a date taken from the clock would differ
+    compile_pdf(source, tmp_path / "b.pdf")
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()

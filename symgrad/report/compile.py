@@ -18,6 +18,10 @@ from ..errors import NoTeX, TeXError
 from ..progress import phase
 
 TIMEOUT = 300
+# The same source gives the same PDF, byte for byte (pdfTeX's dates and /ID
+# come from this fixed time, unless the caller sets SOURCE_DATE_EPOCH itself):
+# rebuilding the reports of a clean clone changes no file.
+REPRODUCIBLE = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1767225600"), "FORCE_SOURCE_DATE": "1"}
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -85,7 +89,7 @@ def compile_pdf(source: str, target: Path, assets: dict | None = None) -> str:
         tex.write_text(source, encoding="utf-8")
         for name, data in (assets or {}).items():
             (Path(work) / name).write_bytes(data)
-        env = {**os.environ, "openout_any": "p", "openin_any": "p", "shell_escape": "f"}
+        env = {**os.environ, "openout_any": "p", "openin_any": "p", "shell_escape": "f", **REPRODUCIBLE}
         runs = 1 if engine[0] == "latexmk" else 2
         for _ in range(runs):
             try:
