@@ -216,9 +216,8 @@ def random_init(rng, spec, model):
                 break
             group, pool = pool[:size], pool[size:]
             groups.append(sorted(group, key=params.index))
-        if not groups:
-            groups = [params[:1]]
-        init = {"kind": "tied", "groups": groups}
+        # a group of one ties nothing, and a description refuses it: with fewer than 2 weights, distinct
+        init = {"kind": "tied", "groups": groups} if groups else {"kind": "distinct"}
     else:
         layers = sorted({model.weight_layer[w] for w in model.weight_params})
         init = {"kind": "layers", "values": [rng.choice(("a", "1/2", "-1", "0", "b", "2")) for _ in layers]}
