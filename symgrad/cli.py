@@ -221,7 +221,8 @@ def resolve_data(args, net):
             raise SymgradError(f"--classes takes class numbers such as 1,2,3, got {args.classes!r}") from None
         if len(classes) > MAX_SAMPLES:
             raise SymgradError(f"--classes: at most {MAX_SAMPLES:,} samples, got {len(classes):,}")
-        return one_hot(net, check_sample_count(net, len(classes)) and classes)
+        check_sample_count(net, len(classes))
+        return one_hot(net, classes)
     return None
 
 

@@ -92,7 +92,7 @@ def _zero_by_signs(e: sp.Expr) -> bool | None:
         return None
     try:
         return True if _zero_in_every_case(e.xreplace(real_symbols(e)), [CASE_LIMIT]) else None
-    except (TypeError, ValueError, AttributeError, sp.PolynomialError):
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, sp.PolynomialError):
         return None
 
 
