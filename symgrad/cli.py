@@ -340,16 +340,19 @@ def run(args) -> str:
 
 def one_line(message: str) -> str:
     """``message`` with control characters (a newline in a user's input) shown
-    escaped, and long values elided (argparse echoes an argument in full).
+    escaped, and, in a line too long to read, long values elided (argparse
+    echoes an argument in full); a line of readable length is kept whole (a
+    long path in it included).
 
     >>> one_line("unrecognized arguments: \\n")
     'unrecognized arguments: \\\\n'
     >>> len(one_line("invalid int value: '" + "9" * 100_000 + "'")) < 100
     True
     """
-    from .schema import elide   # deferred: it needs SymPy, and --help does not
+    from .schema import MAX_LINE, elide   # deferred: it needs SymPy, and --help does not
 
-    return elide("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return elide(line) if len(line) > MAX_LINE else line
 
 
 SYMPY_CACHE_SIZE = "200000"  # SymPy's default 1,000 entries slow large derivations several times
