@@ -3,7 +3,8 @@
 #   make test      install what the tests need (TeX, torch, matplotlib) and run them
 #   make fuzz      a longer fuzzing run: over 10,000 generated files, command lines and names (counting
 #                  tracebacks, hangs and files written outside the output folder), interrupts under
-#                  load, and the claims auditor on 1,000 networks
+#                  load, the claims auditor on 1,000 networks, and lint's verdicts against training
+#                  on 500 random PyTorch models
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -39,6 +40,7 @@ test: $(VENV)/.installed-test tex
 fuzz: $(VENV)/.installed-test
 	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py tests/fuzz_interrupts.py
 	SYMGRAD_AUDIT_NETWORKS=1000 $(PY) -m pytest -p no:cacheprovider -s tests/fuzz_claims.py
+	SYMGRAD_LINT_MODELS=500 $(PY) -m pytest -p no:cacheprovider -q tests/test_lint_crosscheck.py
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install -qq -e '.[bench]'

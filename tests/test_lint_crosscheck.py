@@ -9,6 +9,7 @@ parameter must get exactly zero gradient, and forced copies must be found.
 """
 
 import copy
+import os
 
 import numpy as np
 import pytest
@@ -148,7 +149,10 @@ def _check_ties(params, classes, what):
     assert gap <= BOUND * (1 + np.abs(p).max()), f"{what}: a claimed tie is broken by {gap}"
 
 
-@pytest.mark.parametrize("seed", range(60))
+MODELS = int(os.environ.get("SYMGRAD_LINT_MODELS", "60"))   # make fuzz: 500
+
+
+@pytest.mark.parametrize("seed", range(MODELS))
 def test_claims_hold_when_training(seed):
     model, shape, kind, forced = make(seed)
     gen = torch.Generator().manual_seed(1000 + seed)
@@ -163,7 +167,9 @@ def test_claims_hold_when_training(seed):
     for opt_name in ("sgd", "adam"):
         m = copy.deepcopy(model).double()
         opt = (torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=0.0)
-               if opt_name == "sgd" else torch.optim.Adam(m.parameters(), lr=0.01))
+               # eps 1e-4: Adam divides a gradient that is 0 in exact arithmetic, computed as rounding
+               # noise that can differ between copied channels on some CPUs, by eps
+               if opt_name == "sgd" else torch.optim.Adam(m.parameters(), lr=0.01, eps=1e-4))
         for step in range(STEPS):
             x = torch.randn(*shape, generator=gen, dtype=torch.float64)
             t = _targets(kind, shape[0], out, gen)
