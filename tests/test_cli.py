@@ -64,3 +64,21 @@ def test_spec_file(tmp_path):
 def test_help_has_examples():
     out = symgrad("derive", "--help")
     assert out.returncode == 0 and "symgrad derive toy --json" in out.stdout
+
+
+def test_version_suggestions_and_report_json(tmp_path, capsys):
+    """``--version`` prints the package's version, a mistyped command gets a
+    suggestion, and ``report --json`` prints what was written (not ignored)."""
+    from importlib.metadata import version
+
+    from symgrad import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"symgrad {version('symgrad')}"
+    assert cli.main(["porve", "toy"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("did you mean prove?")
+    assert cli.main(["report", "toy", "-o", str(tmp_path / "r.tex"), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written == {"report": str(tmp_path / "r.tex"), "network": "toy", "engine": "algebraic"}
+    assert (tmp_path / "r.tex").read_text().startswith("\\documentclass")
