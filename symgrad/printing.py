@@ -18,6 +18,7 @@ from sympy.printing.str import StrPrinter
 from .trajectory import by_run
 
 SAMPLE = re.compile(r"([A-Za-z]+)(\d*)_s(\d+)\Z")
+OF_SAMPLE = re.compile(r"(.+)_s(\d+)\Z")
 GRID = re.compile(r"([A-Za-z]+)(\d+)_(\d+)\Z")
 NESTED = re.compile(r"([A-Za-z]+)_([A-Za-z][A-Za-z0-9_]*)\Z")
 
@@ -86,6 +87,8 @@ class SymgradLatexPrinter(LatexPrinter):
         if m := SAMPLE.match(name):
             index = "_{%s}" % m.group(2) if m.group(2) else ""
             return "%s%s^{(%s)}" % (self._base(m.group(1)), index, m.group(3))
+        if m := OF_SAMPLE.match(name):   # z_a1_s2: z_{a_1} of sample 2
+            return "%s^{(%s)}" % (self._print(sp.Symbol(m.group(1))), m.group(2))
         if m := GRID.match(name):
             return "%s_{%s,%s}" % (self._base(m.group(1)), m.group(2), m.group(3))
         if m := NESTED.match(name):

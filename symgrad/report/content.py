@@ -18,6 +18,7 @@ from ..activations import relu
 from ..backends import SYMBOLIC
 from ..backprop import run
 from ..derivation import derive
+from ..graph import FUNCTION
 from ..printing import conclusion, factored, latex, scope, with_factored
 from ..quotients import effective_width
 from ..symmetry import prove
@@ -55,6 +56,9 @@ def block(rows, names: dict | None = None) -> list[dict]:
         if shown is None and names:
             folded = expr.xreplace(names)
             shown = broken(folded, limit)
+            if shown is None:   # a softmax output inside a longer product: named by algebraic substitution
+                folded = folded.subs(_products(names))
+                shown = broken(folded, limit)
             if shown is not None:
                 used.update(_names_in(folded, names))
         out.append({"lhs": lhs, "lines": shown})
@@ -64,6 +68,14 @@ def block(rows, names: dict | None = None) -> list[dict]:
         out.append({"lhs": label, "lines": broken(value.xreplace({v: s for v, s in names.items() if s != symbol}),
                                                   limit)})
     return out
+
+
+def _products(names: dict) -> list:
+    """The named values that are products (``exp(z1)/(exp(z1) + exp(z2))``),
+    written with the other names, each with its symbol: ``subs`` finds them
+    inside longer products, where ``xreplace`` cannot."""
+    return [(folded, symbol) for value, symbol in names.items()
+            for folded in [value.xreplace({v: s for v, s in names.items() if v != value})] if folded.is_Mul]
 
 
 def _names_in(expr, names: dict) -> dict:
@@ -81,16 +93,20 @@ def _names_in(expr, names: dict) -> dict:
 
 
 def node_names(net, params) -> dict:
-    """Each neuron's value and pre-activation at ``params`` -> its symbol (``y3``, ``z3``), for
-    naming sub-expressions; none when the gradient sums several samples."""
-    if len(net.samples) != 1:
-        return {}
-    passed = run(net, SYMBOLIC, params, net.samples[0])
+    """Each neuron's value and pre-activation, and each function's value (a
+    softmax output), at ``params`` -> its symbol (``y3``, ``z3``; with several
+    samples, per sample: ``y3_s2`` is y3 of sample 2), for naming sub-expressions."""
     names = {}
-    for j in net.neurons:
-        for value, symbol in ((passed.pres[j], net.pre_symbol(j)), (passed.values[j], net.nodes[j].symbol)):
+    several = len(net.samples) > 1
+    for k, sample in enumerate(net.samples, 1):
+        passed = run(net, SYMBOLIC, params, sample)
+        named = [(passed.pres[j], net.pre_symbol(j)) for j in net.neurons]
+        named += [(passed.values[j], net.nodes[j].symbol) for j in net.neurons]
+        named += [(passed.values[j], node.symbol) for j, node in enumerate(net.nodes)
+                  if node.kind == FUNCTION and j != net.objective]
+        for value, symbol in named:
             if isinstance(value, sp.Expr) and not value.is_Atom:
-                names.setdefault(value, symbol)
+                names.setdefault(value, sp.Symbol(f"{symbol.name}_s{k}") if several else symbol)
     return names
 
 
