@@ -544,7 +544,9 @@ class MPBackend:
 MP = MPBackend(MP_DPS, "1e-30")
 # A claimed DIFFERENCE that looks like an equality at 50 digits (saturated tanh: 1 - tanh(90) ~ 1e-78) is
 # re-examined at higher precision before it is called false.
-MP_LADDER = (MP, MPBackend(150, "1e-125"), MPBackend(800, "1e-770"))
+# The last rung: symgrad's interval slopes certify differences of gradients near 1e-2477 (a tanh unit
+# at z ~ 2850), which 800 digits with an absolute tolerance call equal.
+MP_LADDER = (MP, MPBackend(150, "1e-125"), MPBackend(800, "1e-770"), MPBackend(6000, "1e-5990"))
 
 
 def SIGMA(z):
