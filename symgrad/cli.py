@@ -293,7 +293,7 @@ def show_progress(message: str) -> None:
 
 
 def cmd_report(args) -> str:
-    from .limits import MAX_STEPS, check_size
+    from .limits import MAX_STEPS, check_report_size, check_size
     from .progress import note
     from .report import write_report
     from .report.content import example_context, network_context
@@ -307,6 +307,7 @@ def cmd_report(args) -> str:
     example = resolve_example(args)
     net, init, data = resolve_question(args)
     check_size(net, args.max_size)
+    check_report_size(net)
     interrupts.checkpoint("deriving")
     note(f"the report {args.output}: deriving and proving")
     if example and not custom:

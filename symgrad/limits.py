@@ -177,6 +177,25 @@ def check_size(net, limit: int | None = None) -> None:
                            f"expressions nest once per layer); {hint}")
 
 
+REPORT_PARAMETERS = 2_000   # parameters a report shows, every one with its gradient (beyond: pages nobody reads)
+
+
+def check_report_size(net) -> None:
+    """Refuse a report on more than ``REPORT_PARAMETERS`` parameters at once
+    (its source would run to megabytes; ``prove`` summarises large networks).
+
+    >>> from symgrad import Network
+    >>> check_report_size(Network.mlp([100, 30, 1]))
+    Traceback (most recent call last):
+    ...
+    symgrad.errors.SymgradError: a report shows every parameter with its gradient: at most 2,000 parameters, and 'mlp 100-30-1' has 3,030; symgrad prove summarises a large network (classes by size)
+    """
+    if net.parameter_count > REPORT_PARAMETERS:
+        raise SymgradError(f"a report shows every parameter with its gradient: at most {REPORT_PARAMETERS:,} "
+                           f"parameters, and {net.name!r} has {net.parameter_count:,}; symgrad prove summarises a "
+                           "large network (classes by size)")
+
+
 def check_sample_count(net, count: int) -> int:
     """``count``, unless that many samples of ``net`` would hold more than
     ``MAX_SAMPLE_VALUES`` values (checked before any sample is made).

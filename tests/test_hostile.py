@@ -352,3 +352,12 @@ def test_a_deep_relu_network_is_proven_by_cases_not_by_expansion():
     proof = sg.prove(sg.Network.mlp([3, 3, 3, 3, 1], activation="relu"), sg.Constant("a"))
     assert sorted(len(c) for c in proof.invariant_classes) == [3, 3, 3, 3, 18]
     assert not proof.undecided
+
+
+def test_a_report_on_a_large_network_is_refused_at_once(capsys):
+    """A report shows every parameter with its gradient: 48,620 of them would
+    be megabytes of LaTeX after half a minute of work (the fuzz found it)."""
+    status, out, err = run(capsys, "report", "--mlp", "220,220,1", "-o", "r.tex")
+    assert status == 2 and out == "" and len(err) == 1
+    assert "at most 2,000 parameters, and 'mlp 220-220-1' has 48,620" in err[0]
+    assert not Path("r.tex").exists()

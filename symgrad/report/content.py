@@ -19,6 +19,7 @@ from ..backends import SYMBOLIC
 from ..backprop import run
 from ..derivation import derive
 from ..graph import FUNCTION
+from ..limits import check_report_size
 from ..printing import conclusion, factored, latex, scope, with_factored
 from ..quotients import effective_width
 from ..symmetry import prove
@@ -413,6 +414,7 @@ def default_title(name: str) -> str:
 
 def network_context(net, init, data=None, steps: int = 0, engine: str = "algebraic") -> dict:
     """Everything a report on any network and initialisation shows."""
+    check_report_size(net)
     d = derive(net)
     return {
         "title": default_title(net.name), "question": "", "summary": net.description,
