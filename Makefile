@@ -1,8 +1,9 @@
 # symgrad: the two jobs of the README, and their parts.
 #   make reports   install symgrad (with matplotlib) and TeX, render the proof reports of the built-in examples
 #   make test      install what the tests need (TeX, torch, matplotlib) and run them
-#   make fuzz      a longer fuzzing run: over 10,000 generated files, command lines and names (counting
-#                  tracebacks, hangs and files written outside the output folder), interrupts under
+#   make fuzz      a longer fuzzing run: 13,600 generated files, command lines and names, and 10,000
+#                  hostile values for every option and field (counting tracebacks, hangs and files
+#                  written outside the output folder), interrupts under
 #                  load, the claims auditor on 1,000 networks, and lint's verdicts against training
 #                  on 500 random PyTorch models
 PYTHON ?= python3
@@ -38,7 +39,8 @@ test: $(VENV)/.installed-test tex
 	SYMGRAD_REQUIRE_TEX=1 $(PY) -m pytest
 
 fuzz: $(VENV)/.installed-test
-	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py tests/fuzz_interrupts.py
+	SYMGRAD_FUZZ_EXAMPLES=3400 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py -k "not hostile_inputs" tests/fuzz_interrupts.py
+	SYMGRAD_FUZZ_EXAMPLES=10000 $(PY) -m pytest -p no:cacheprovider -s tests/test_fuzz.py -k "hostile_inputs or fuzzing_counts"
 	SYMGRAD_AUDIT_NETWORKS=1000 $(PY) -m pytest -p no:cacheprovider -s tests/fuzz_claims.py
 	SYMGRAD_LINT_MODELS=500 $(PY) -m pytest -p no:cacheprovider -q tests/test_lint_crosscheck.py
 

@@ -13,7 +13,7 @@ with a time limit: it counts tracebacks, hangs past the documented limits and
 files written outside the output folder, all of which must be 0.
 
 ``SYMGRAD_FUZZ_EXAMPLES`` sets the cases per test (``make fuzz`` runs 3,400
-each, over 10,000 in all); the last test prints the counts.
+of each generator and 10,000 hostile cases); the last test prints the counts.
 """
 import json
 import math
