@@ -40,8 +40,7 @@ def phase(name: str, message: str) -> None:
     ['deriving 10 gradients']
     """
     checkpoint(name)
-    for listener in _listeners:
-        listener(message)
+    note(message)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ only: the template computes nothing.
 >>> from types import SimpleNamespace as NS
 >>> import numpy as np
 >>> result = NS(model="m", objective="sum of the outputs", method="torch.export", rounds=2, ok=True, findings=[],
+...             problems=[],
 ...             notes=[], classes={"0.weight": np.zeros((2, 3), int)}, frozen={"0.weight": np.zeros((2, 3), bool)},
 ...             trainable={"0.weight": True})
 >>> [(row["name"], row["shape"], row["classes"]) for row in lint_context(result)["modules"]]
@@ -25,13 +26,13 @@ def lint_context(result) -> dict:
     return {
         "template": "lint.tex.jinja", "analyses": [], "assets": {},
         "title": f"What training does to {result.model}",
-        "model": result.model,
-        "objective": "the " + result.objective if result.objective.startswith("sum of") else result.objective, "method": result.method, "rounds": result.rounds,
+        "model": result.model, "method": result.method, "rounds": result.rounds,
+        "objective": "the " + result.objective if result.objective.startswith("sum of") else result.objective,
         "ok": result.ok, "parameters": len(result.classes), "entries": f"{entries:,}",
         "modules": _module_rows(result),
         "findings": [{"kind": KINDS.get(f.kind, f.kind), "message": f.message, "evidence": f.evidence}
                      for f in result.findings],
-        "problems": sum(f.kind in ("tied", "frozen") for f in result.findings),
+        "problems": len(result.problems),
         "notes": list(result.notes),
     }
 

@@ -58,8 +58,9 @@ def _identical(rows, usable):
 class Report:
     """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
 
-    def __init__(self, fp, values, probe, objective):
+    def __init__(self, fp, values, probe, objective, assumed=()):
         self.fp, self.probe, self.objective = fp, probe, objective
+        self.assumed = assumed   # the slopes at kinks the zero fixpoint relies on ("relu'(0) = 0")
         self.values = fp.split(values)
         self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
         self.train = {n: bool(a.all()) for n, a in fp.split(fp.trainable).items()}
@@ -114,7 +115,8 @@ class Report:
                 parts.append(what + (" (zero init)" if zero else " (nonzero init)"))
             worst = max(float(np.abs(self.g0[n][self.frozen[n]]).max()) for n in names)
             msg = (f"{', '.join(parts)} never move{'s' if len(parts) == 1 else ''}: proven never to "
-                   f"receive a gradient (zero fixpoint); {FROZEN_KEEP}")
+                   f"receive a gradient (zero fixpoint{', with ' + ' and '.join(self.assumed) if self.assumed else ''}); "
+                   f"{FROZEN_KEEP}")
             if decays:
                 msg += "; under weight decay their nonzero entries still decay toward 0"
             ev = (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"

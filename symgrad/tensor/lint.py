@@ -1,7 +1,5 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
-from dataclasses import replace
-
 from ..progress import phase
 from .capture import capture
 from .findings import Report
@@ -71,20 +69,17 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
     all_inputs = inputs + ((targets,) if loss is not None else ())
     fp = fixpoint(cap, all_inputs)
     _, _, values = initial_values(cap)
-    report = Report(fp, values, Probe(model, inputs, loss, targets), cap.objective)
+    kinks = _kink_conventions(cap)
+    report = Report(fp, values, Probe(model, inputs, loss, targets), cap.objective, tuple(kinks))
     report.frozen_findings()
     report.tie_findings()
     report.learns_findings()
     report.separation_findings()
     notes = []
-    kinks = _kink_conventions(cap)
     if kinks:
         notes.append("slopes at a kink as PyTorch's autograd takes them: " + "; ".join(
             f"{rule} ({', '.join(paths[:4])}{', ...' if len(paths) > 4 else ''})" for rule, paths in kinks.items())
             + ": a unit whose input is exactly 0 passes no gradient, which can freeze what follows it")
-        assumed = " and ".join(kinks)
-        report.findings[:] = [replace(f, message=f.message.replace("(zero fixpoint)", f"(zero fixpoint, with {assumed})"))
-                              if f.kind == "frozen" else f for f in report.findings]
     drops = _dropout_paths(cap)
     if drops:
         notes.append("dropout (" + "; ".join(drops) + ") gives every element its own random mask at "
