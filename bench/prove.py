@@ -5,7 +5,7 @@ written with SymPy and with SymEngine, in the same run."""
 from __future__ import annotations
 
 import symgrad as sg
-from symgrad.partition import canonical, classes_by_value
+from symgrad.proofs.partition import canonical, classes_by_value
 
 from .common import ratio, row, seconds, square_mlp, timed
 

@@ -14,38 +14,42 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-# public name -> the module that defines it (submodules are public names themselves)
+# public name -> the module that defines it
 _PUBLIC = {
-    "SymgradError": "errors",
-    "Layer": "graph", "Network": "graph", "NetworkBuilder": "graph", "Node": "graph",
-    "Derivation": "derivation", "derive": "derivation",
-    "Constant": "constraints", "Distinct": "constraints", "PerLayer": "constraints", "Tied": "constraints",
-    "Zero": "constraints",
-    "prove": "symmetry",
-    "Trajectory": "unrolling", "unroll": "unrolling",
-    "Adam": "optim", "GradientDescent": "optim", "Momentum": "optim",
-    "Trace": "training", "train": "training",
-    "Linearisation": "linearisation", "Swap": "linearisation", "linearise": "linearisation",
-    "unit_swap": "linearisation",
-    "Counterexample": "perceptron", "LearningRateTheorem": "perceptron",
-    "learning_rate_counterexample": "perceptron", "learning_rate_theorem": "perceptron",
-    "effective_width": "quotients", "quotient": "quotients",
-    "describe": "description", "load": "description",
+    "SymgradError": "base.errors",
+    "Layer": "model.nodes", "Network": "model.graph", "NetworkBuilder": "model.graph", "Node": "model.nodes",
+    "Derivation": "maths.derivation", "derive": "maths.derivation",
+    "Constant": "model.constraints", "Distinct": "model.constraints", "PerLayer": "model.constraints", "Tied": "model.constraints",
+    "Zero": "model.constraints",
+    "prove": "proofs.symmetry",
+    "Trajectory": "dynamics.unrolling", "unroll": "dynamics.unrolling",
+    "Adam": "dynamics.optim", "GradientDescent": "dynamics.optim", "Momentum": "dynamics.optim",
+    "Trace": "dynamics.training", "train": "dynamics.training",
+    "Linearisation": "dynamics.linearisation", "linearise": "dynamics.linearisation",
+    "Swap": "model.swaps", "unit_swap": "model.swaps",
+    "Counterexample": "dynamics.perceptron", "LearningRateTheorem": "dynamics.perceptron",
+    "learning_rate_counterexample": "dynamics.perceptron", "learning_rate_theorem": "dynamics.perceptron",
+    "effective_width": "dynamics.quotients", "quotient": "dynamics.quotients",
+    "describe": "specs.description", "load": "specs.description",
     "lint": "tensor",
-    "data": None, "description": None, "examples": None, "testing": None,
 }
-__all__ = sorted(_PUBLIC)
+# public modules: name -> where it lives
+_MODULES = {"data": "model.data", "description": "specs.description", "examples": "specs.examples",
+            "present": "present", "testing": "testing"}
+__all__ = sorted(_PUBLIC | _MODULES)
 
 
 def __getattr__(name: str):
     """Import what ``name`` needs on first use (PEP 562), as SciPy does."""
-    if name not in _PUBLIC:
+    if name in _MODULES:
+        value = import_module(f".{_MODULES[name]}", __name__)
+    elif name in _PUBLIC:
+        value = getattr(import_module(f".{_PUBLIC[name]}", __name__), name)
+    else:
         raise AttributeError(f"module 'symgrad' has no attribute {name!r}")
-    module = import_module(f".{_PUBLIC[name] or name}", __name__)
-    value = module if _PUBLIC[name] is None else getattr(module, name)
     globals()[name] = value
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
+    return sorted(set(globals()) | set(__all__))

@@ -7,9 +7,7 @@ see ``EXIT_STATUS`` for the others.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import difflib
-import json
 import os
 import re
 import signal
@@ -17,8 +15,11 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from . import __version__, interrupts
-from .errors import DescriptionError, NoTeX, SymgradError, TeXError, TimeLimit
+from . import __version__
+from .base import interrupts
+from .base.errors import DescriptionError, NoTeX, SymgradError, TeXError, TimeLimit
+from .commands import COMMANDS, show_progress
+
 
 EPILOG = """examples:
   symgrad examples
@@ -42,6 +43,7 @@ exit status: 0 done, 1 LaTeX failed, 2 bad input, 3 no TeX (wrote the .tex),
 4 time limit reached, 5 could not write the output, 130 interrupted (Ctrl-C),
 141 output pipe closed, 143 terminated (SIGTERM)
 """
+
 
 TEX_FAILED, BAD_INPUT, NO_TEX, OUT_OF_TIME, CANNOT_WRITE, PIPE_CLOSED = 1, 2, 3, 4, 5, 141
 
@@ -126,210 +128,13 @@ def proof_options(p: argparse.ArgumentParser) -> None:
                    help="list every class even for a large network (by default, beyond 2,000 parameters, a summary)")
 
 
-def resolve_example(args):
-    """The example (built-in or from a file) the options name, or None for --mlp."""
-    from . import examples
-
-    if "example" not in vars(args):   # read a file once per command
-        given = [s for s in (args.net, args.mlp, args.spec) if s]
-        if len(given) != 1:
-            raise SymgradError("name one network: an example or description file NET, --mlp SIZES or --spec FILE")
-        mlp_only = [f"--{o}" for o in ("activation", "bias", "objective") if getattr(args, o) is not None]
-        if mlp_only and not args.mlp:
-            raise SymgradError(f"{', '.join(mlp_only)} applies to --mlp only: an example or description file "
-                               "defines its own layers (write your own file to change them)")
-        args.example = examples.load(args.spec) if args.spec else examples.example(args.net) if args.net else None
-    return args.example
-
-
-def resolve_network(args):
-    """The network the options describe (exactly one source)."""
-    from .graph import Network
-    from .progress import note
-
-    example = resolve_example(args)
-    if example is not None:
-        return example.build()
-    try:
-        sizes = [int(s) for s in args.mlp.split(",")]
-    except ValueError:
-        raise SymgradError(f"--mlp takes comma-separated unit counts such as 3,4,1, got {args.mlp!r}") from None
-    if len(sizes) > 1 and min(sizes) > 0:
-        note(f"building an MLP {'-'.join(map(str, sizes))} "
-             f"({sum(a * b for a, b in zip(sizes, sizes[1:])):,} weights)")
-    return Network.mlp(sizes, activation=args.activation or "identity", bias=bool(args.bias),
-                       objective=args.objective or "output")
-
-
-def cmd_examples(args) -> str:
-    from .examples import REGISTRY
-
-    if args.json:
-        return json.dumps({name: ex.summary for name, ex in REGISTRY.items()}, indent=2)
-    width = max(map(len, REGISTRY))
-    return "\n".join(f"{name:<{width}}  {ex.summary}" for name, ex in REGISTRY.items())
-
-
-def cmd_derive(args) -> str:
-    from .derivation import derive
-    from .export import derivation_dict
-    from .limits import check_size
-
-    net = resolve_network(args)
-    check_size(net, args.max_size)
-    d = derive(net)
-    return json.dumps(derivation_dict(d), indent=2) if args.json else str(d)
-
-
-def resolve_question(args):
-    """The network, initialisation and data a proof or report is about: the
-    example's first scenario (its network, init and data), with the command
-    line's --init, --bias-init, --samples and --classes in their place."""
-    from . import constraints
-    from .description import with_symbols
-
-    example = resolve_example(args)
-    scenario = example.scenarios[0] if example else None
-    net = scenario.network() if scenario and scenario.network else resolve_network(args)
-    data = resolve_data(args, net)
-    if data is None and scenario and scenario.data:
-        data = scenario.data(net)
-    symbols = example.symbols if example else {}
-    init = scenario.init if scenario else constraints.Constant("a")
-    if args.init is not None:
-        init = with_symbols(constraints.parse(args.init), symbols, net)
-    if args.bias_init is not None:
-        init = dataclasses.replace(init, biases=with_symbols(constraints.parse(args.bias_init), symbols, net))
-    return net, init, data
-
-
-def resolve_data(args, net):
-    """The samples the options ask for (None: none asked for)."""
-    from .data import generic, one_hot
-    from .limits import MAX_SAMPLES, check_sample_count
-
-    if args.samples is not None and args.classes is not None:
-        raise SymgradError("give --samples or --classes, not both")
-    if args.samples is not None:
-        if not 1 <= args.samples <= MAX_SAMPLES:
-            raise SymgradError(f"--samples must be from 1 to {MAX_SAMPLES:,}, got {args.samples}")
-        return generic(net, check_sample_count(net, args.samples))
-    if args.classes is not None:
-        try:
-            classes = [int(c) for c in args.classes.split(",")]
-        except ValueError:
-            raise SymgradError(f"--classes takes class numbers such as 1,2,3, got {args.classes!r}") from None
-        if len(classes) > MAX_SAMPLES:
-            raise SymgradError(f"--classes: at most {MAX_SAMPLES:,} samples, got {len(classes):,}")
-        check_sample_count(net, len(classes))
-        return one_hot(net, classes)
-    return None
-
-
-WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not computed
-
-
-def cmd_prove(args) -> str:
-    from .export import proof_dict
-    from .printing import SUMMARY_LIMIT, proof_summary, proof_text
-    from .progress import note
-    from .quotients import effective_width
-    from .symmetry import prove
-
-    net, init, data = resolve_question(args)
-    proof = prove(net, init, engine=args.engine, data=data, max_size=args.max_size)
-    note("effective widths and the proof's text")
-    widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
-    if args.json:
-        return json.dumps(proof_dict(proof, widths), indent=2)
-    if net.parameter_count > SUMMARY_LIMIT and not args.full:
-        return proof_summary(proof, widths)
-    return proof_text(proof, widths)
-
-
-def cmd_lint(args) -> tuple[str, int]:
-    """Lint a PyTorch model; exit status 1 when there are findings, as linters do."""
-    result = lint_target(args.target)
-    text = json.dumps(result.to_json(), indent=2) if args.json else str(result)
-    return text, 0 if result.ok else 1
-
-
-def lint_target(target: str):
-    """The lint result of the model that ``FILE.py:FACTORY`` builds."""
-    try:
-        import torch  # noqa: F401  (an optional extra)
-    except ImportError:
-        raise SymgradError("symgrad lint needs PyTorch: pip install 'symgrad[torch]'") from None
-    from .tensor.command import build
-    from .tensor.lint import lint
-
-    model, inputs, loss, targets = build(target)
-    return lint(model, inputs, loss, targets, name=target)
-
-
-MODEL_TARGET = re.compile(r".+\.py(:[A-Za-z_][A-Za-z0-9_]*)?")   # FILE.py:FACTORY, a PyTorch model to lint
-
-
-def cmd_report_lint(args) -> tuple[str, int]:
-    """``symgrad report FILE.py:FACTORY -o lint.pdf``: the lint verdicts as a
-    report (exit status 0 once written, whatever the verdicts; ``symgrad lint``
-    is the command whose status says whether something was found)."""
-    from .report import write_report
-    from .report.lint_context import lint_context
-
-    given = [f"--{o.replace('_', '-')}" for o in ("init", "bias_init", "samples", "classes", "mlp", "spec")
-             if getattr(args, o) is not None] + (["--steps"] if args.steps else [])
-    if given:
-        raise SymgradError(f"{', '.join(given)} applies to networks, not to a PyTorch model: its "
-                           "initialisation is the one its factory made")
-    written = write_report(lint_context(lint_target(args.net)), args.output)
-    text = json.dumps({"report": str(written), "model": args.net}, indent=2) if args.json else f"wrote {written}"
-    return text, 0
-
-
-def show_progress(message: str) -> None:
-    """A progress line for a person watching."""
-    print(f"symgrad: {message}", file=sys.stderr, flush=True)
-
-
-def cmd_report(args) -> str:
-    from .limits import MAX_STEPS, check_report_size, check_size
-    from .progress import note
-    from .report import write_report
-    from .report.content import example_context, network_context
-
-    if args.net and MODEL_TARGET.fullmatch(args.net):
-        return cmd_report_lint(args)
-    if not 0 <= args.steps <= MAX_STEPS:
-        raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "
-                           f"got {args.steps}")
-    custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
-    example = resolve_example(args)
-    net, init, data = resolve_question(args)
-    check_size(net, args.max_size)
-    check_report_size(net)
-    interrupts.checkpoint("deriving")
-    note(f"the report {args.output}: deriving and proving")
-    if example and not custom:
-        context = example_context(example)
-    else:
-        context = network_context(net, init, data, steps=args.steps, engine=args.engine)
-    written = write_report(context, args.output)
-    if args.json:
-        return json.dumps({"report": str(written), "network": net.name, "engine": args.engine}, indent=2)
-    return f"wrote {written}"
-
-
 MAX_TIMEOUT = 7 * 24 * 3600
-
-COMMANDS = {"examples": cmd_examples, "derive": cmd_derive, "prove": cmd_prove, "report": cmd_report,
-            "lint": cmd_lint}
 
 
 def run(args) -> str:
     """Run one parsed command, within its time limit, showing progress on a terminal."""
-    from .limits import time_limit
-    from .progress import listening
+    from .base.limits import time_limit
+    from .base.progress import listening
 
     if args.command != "examples" and args.timeout is not None and not 0 < args.timeout <= MAX_TIMEOUT:
         raise SymgradError(f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:,} (a week), "
@@ -350,7 +155,7 @@ def one_line(message: str) -> str:
     >>> len(one_line("invalid int value: '" + "9" * 100_000 + "'")) < 100
     True
     """
-    from .schema import MAX_LINE, elide   # deferred: it needs SymPy, and --help does not
+    from .base.schema import MAX_LINE, elide   # deferred: it needs SymPy, and --help does not
 
     line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
     return elide(line) if len(line) > MAX_LINE else line

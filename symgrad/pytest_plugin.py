@@ -3,7 +3,7 @@
 Installed with symgrad, it gives every test suite
 
 * ``symgrad_example``: a factory, ``symgrad_example("softmax_ce")`` builds a
-  built-in example network (``symgrad.examples.names()`` lists them);
+  built-in example network (``symgrad.specs.examples.names()`` lists them);
 * ``symgrad_toy``: the toy network (two inputs, two hidden layers of two
   linear units, one output); ``toy_net`` is its old name, kept for one
   release with a deprecation warning;

@@ -4,7 +4,7 @@ Each assertion derives the gradients exactly at an initialisation (default
 ``Constant("a")``, as ``symgrad.prove``) and, when it fails, raises an
 ``AssertionError`` that carries the evidence: both gradients, their
 simplified difference and a point where they differ.  Equality is proven by
-canonical form (``symgrad.equality``) and difference by a point, so an
+canonical form (``symgrad.proofs.equality``) and difference by a point, so an
 assertion never passes on a numeric coincidence.
 
 >>> import symgrad as sg
@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .constraints import Constant, Constraint
-from .equality import decide, difference_point, is_zero, value_at
-from .printing import derivative_label, text
-from .symmetry import prove, symbolic_gradients
+from .model.constraints import Constant, Constraint
+from .present.expressions import text
+from .present.phrases import derivative_label
+from .proofs.equality import decide, difference_point, is_zero, value_at
+from .proofs.symmetry import prove, symbolic_gradients
+from .proofs.witness import Evaluator
 from .tensor.assertions import assert_no_frozen_parameters, assert_no_persistent_ties  # noqa: F401 (real models)
-from .witness import Evaluator
 
 SIMPLIFY_OPS = 40  # sympy.simplify only below this many operations: it is slow on large expressions
 SHOWN_CHARS = 1500  # longer expressions are cut in messages
-STAND_IN = "tanh(z + 1/3) + z**2/5"  # the interval backend's concrete sigma (symgrad.backends)
+STAND_IN = "tanh(z + 1/3) + z**2/5"  # the interval backend's concrete sigma (symgrad.maths.backends)
 
 
 def assert_gradients_equal(net, w_a, w_b, init: Constraint | None = None, data=None) -> None:

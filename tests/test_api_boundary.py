@@ -5,7 +5,7 @@ assertion is one clear error, not an internal traceback."""
 import pytest
 
 import symgrad as sg
-from symgrad.errors import SymgradError
+from symgrad.base.errors import SymgradError
 from symgrad.testing import assert_gradients_equal, assert_tied_forever
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad import cli
-from symgrad.description import describe, load
-from symgrad.names import _taken, check_name
+from symgrad.specs.description import describe, load
+from symgrad.base.names import _taken, check_name
 
 BAD = sorted((Path(__file__).parent / "bad_networks").glob("*.toml"))
 EXAMPLES = Path(__file__).parent.parent / "examples"

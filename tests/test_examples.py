@@ -8,10 +8,10 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.activations import relu
-from symgrad.constraints import PerLayer
-from symgrad.examples import REGISTRY
-from symgrad.quotients import effective_width
+from symgrad.model.activations import relu
+from symgrad.model.constraints import PerLayer
+from symgrad.specs.examples import REGISTRY
+from symgrad.dynamics.quotients import effective_width
 
 a = sp.Symbol("a")
 A_NEGATIVE, A_POSITIVE = sp.Symbol("a", negative=True), sp.Symbol("a", positive=True)

@@ -264,7 +264,7 @@ def test_a_wide_tanh_network_with_biases_is_refused_at_once():
 
 def test_the_size_estimate_weighs_activations_biases_and_samples():
     import symgrad as sg
-    from symgrad.limits import work_size
+    from symgrad.model.size import work_size
 
     linear, tanh = sg.Network.mlp([10, 10, 1]), sg.Network.mlp([10, 10, 1], activation="tanh")
     with_bias = sg.Network.mlp([10, 10, 1], activation="tanh", bias=True)
@@ -277,7 +277,7 @@ def test_the_size_estimate_weighs_activations_biases_and_samples():
                                   "perceptron"])
 def test_every_built_in_example_fits_the_size_limit(name):
     import symgrad as sg
-    from symgrad.limits import check_size
+    from symgrad.model.size import check_size
 
     example = sg.examples.example(name)
     for scenario in example.scenarios:
@@ -321,7 +321,7 @@ def test_a_deep_network_prints_a_bounded_chain_that_stays_true():
     from reference import finite_difference, mp
 
     import symgrad as sg
-    from symgrad.limits import CHAIN_NODES, STEP_NODES, expression_nodes
+    from symgrad.base.limits import CHAIN_NODES, STEP_NODES, expression_nodes
 
     net = sg.Network.mlp([1] * 30, activation="relu", bias=True)
     d = sg.derive(net)

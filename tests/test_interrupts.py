@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from symgrad import cli, interrupts
-from symgrad.interrupts import PHASES
+from symgrad import cli
+from symgrad.base import interrupts
+from symgrad.base.interrupts import PHASES
 
 ROOT = Path(__file__).parent.parent
 EARLIER = b"%PDF-1.5 the earlier report\n"

@@ -9,9 +9,10 @@ import sympy as sp
 
 import symgrad as sg
 from reference import finite_difference, mp
-from symgrad.graph import NetworkBuilder
-from symgrad.linearisation import linearise, unit_swap
-from symgrad.description import describe
+from symgrad.model.graph import NetworkBuilder
+from symgrad.dynamics.linearisation import linearise
+from symgrad.model.swaps import unit_swap
+from symgrad.specs.description import describe
 
 CONV = {"inputs": 5, "layers": [{"type": "conv1d", "filters": 3, "size": 2, "activation": "tanh"}, {"units": 1}],
         "objective": "squared_error"}

@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from symgrad.errors import SymgradError  # noqa: E402
+from symgrad.base.errors import SymgradError  # noqa: E402
 from symgrad.tensor import lint, supported_ops  # noqa: E402
 from symgrad.tensor import command  # noqa: E402
 from symgrad.tensor.assertions import assert_no_frozen_parameters, assert_no_persistent_ties  # noqa: E402

@@ -28,8 +28,8 @@ def test_importing_and_using_symgrad_changes_no_environment_and_no_global_settin
 
 
 def test_public_functions_are_not_shadowed_by_modules():
-    code = ("import symgrad as sg, symgrad.derivation, symgrad.unrolling, symgrad.training, symgrad.quotients, "
-            "symgrad.linearisation\n"
+    code = ("import symgrad as sg, symgrad.maths.derivation, symgrad.dynamics.unrolling, symgrad.dynamics.training, symgrad.dynamics.quotients, "
+            "symgrad.dynamics.linearisation\n"
             "print(all(callable(getattr(sg, n)) for n in ('derive', 'unroll', 'train', 'quotient', 'linearise', 'prove')))")
     assert run_python(code) == "True"
 

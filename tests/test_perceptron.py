@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 import symgrad as sg
-from symgrad.functions import phi
-from symgrad.perceptron import (ETA, drop_positive_factors, learning_rate_counterexample, learning_rate_theorem,
+from symgrad.maths.functions import phi
+from symgrad.dynamics.perceptron import (ETA, drop_positive_factors, learning_rate_counterexample, learning_rate_theorem,
                                 scores)
 
 NET = sg.Network.mlp([2, 1], objective="perceptron")

@@ -2,7 +2,7 @@
 import pytest
 
 import symgrad as sg
-from symgrad.plot import line_styles, parameter_classes, plot_trace, plot_training
+from symgrad.report.plot import line_styles, parameter_classes, plot_trace, plot_training
 
 pytest.importorskip("matplotlib", reason="needs matplotlib (pip install 'symgrad[plot]')")
 

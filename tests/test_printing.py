@@ -85,7 +85,7 @@ def test_a_large_proof_is_summarised_by_class_sizes_without_ambiguity():
     outgoing weights form a class, and the 50 output weights another: 51
     classes of 50 (worked out by hand, not by symgrad)."""
     import symgrad as sg
-    from symgrad.printing import proof_summary
+    from symgrad.present.printing import proof_summary
 
     proof = sg.prove(sg.Network.mlp([50, 50, 1]), sg.Constant("a"), engine="structural")
     text = proof_summary(proof)

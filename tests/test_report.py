@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import symgrad as sg
-from symgrad.description import describe
+from symgrad.specs.description import describe
 from symgrad.report import figures_by_file, render, write_report
 from symgrad.report.compile import compile_pdf, overfull_boxes, tex_engine
 from symgrad.report.content import example_context, network_context

@@ -184,7 +184,7 @@ def test_every_long_phase_announces_itself_on_a_terminal(tmp_path, capsys, monke
 
 
 def test_compiling_announces_itself(tmp_path, monkeypatch):
-    from symgrad.progress import listening
+    from symgrad.base.progress import listening
     from symgrad.report import compile as tex
 
     seen = []

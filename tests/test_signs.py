@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symgrad.equality import _zero_by_signs, is_zero
+from symgrad.proofs.equality import _zero_by_signs, is_zero
 
 z, u = sp.symbols("z u")
 H = sp.Heaviside
@@ -83,7 +83,7 @@ def test_saturated_slopes_are_enclosed_tightly_and_away_from_zero(z):
     200 digits, the textbook formulas) and exclude 0."""
     import mpmath
 
-    from symgrad.backends import INTERVAL as I
+    from symgrad.maths.backends import INTERVAL as I
 
     mp = mpmath.mp.clone()
     mp.dps = 200

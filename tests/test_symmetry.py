@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symgrad as sg
-from symgrad.description import describe
+from symgrad.specs.description import describe
 from reference import finite_difference, mp
-from symgrad.constraints import PerLayer, Tied
-from symgrad.equality import decide
-from symgrad.quotients import effective_width, quotient
-from symgrad.unrolling import differ_point
+from symgrad.model.constraints import PerLayer, Tied
+from symgrad.proofs.equality import decide
+from symgrad.dynamics.quotients import effective_width, quotient
+from symgrad.dynamics.unrolling import differ_point
 
 a, eta = sp.Symbol("a"), sp.Symbol("eta", positive=True)
 w1, w2, w3, w4, w5, w6, w7, w8, w9, w10 = W = sp.symbols("w1:11")

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from reference import mp, objective as reference_objective
-from symgrad.activations import SIGMOID
+from symgrad.model.activations import SIGMOID
 from symgrad.interop.points import Comparison, exact_gradients, numeric, random_point, sample_values
-from symgrad.description import describe
+from symgrad.specs.description import describe
 
 pytest.importorskip("torch", reason="needs torch (pip install 'symgrad[torch]')")
 from symgrad.interop import torch as torch_interop  # noqa: E402

@@ -133,7 +133,7 @@ def test_witness_points_respect_integer_assumptions(tmp_path):
 
 # 6. the learning-rate theorem checks its hypothesis
 def test_the_learning_rate_theorem_does_not_apply_behind_a_hidden_layer():
-    from symgrad.perceptron import learning_rate_theorem
+    from symgrad.dynamics.perceptron import learning_rate_theorem
 
     linear = sg.Network.mlp([2, 1], objective="perceptron")
     hidden = sg.Network.mlp([2, 2, 1], activation="sigmoid", objective="perceptron")
@@ -164,7 +164,7 @@ def test_bad_options_are_one_line_and_exit_2(args, message):
 
 # 8. decide more: piecewise identities and signs
 def test_piecewise_identities_are_decided():
-    from symgrad.equality import decide, is_zero
+    from symgrad.proofs.equality import decide, is_zero
 
     z, x = sp.symbols("z x")
     assert decide(z * sp.Heaviside(z, 0), sp.Max(0, z)) is True
@@ -212,7 +212,7 @@ def test_samples_that_share_an_input_are_not_every_input():
     import sympy as sp
 
     import symgrad as sg
-    from symgrad.printing import scope
+    from symgrad.present.phrases import scope
 
     net = sg.examples.toy()
     x1, u = sp.symbols("x1 u")

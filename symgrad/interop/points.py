@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..derivation import derive
-from ..functions import SIGMA
+from ..maths import points
+from ..maths.derivation import derive
+from ..maths.functions import SIGMA
 
 MP = mpmath.mp.clone()
 MP.dps = 40
@@ -38,28 +39,13 @@ SILU = sp.Lambda(_Z, _Z / (1 + sp.exp(-_Z)))  # stands for the undefined sigma o
 SILU_SLOPE = sp.Lambda(_Z, sp.diff(SILU(_Z), _Z))  # sigma'(z), which symgrad keeps as Subs(Derivative(...))
 
 
-def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
-    """A dyadic rational in [-2, 2] respecting ``symbol``'s sign assumptions."""
-    v = sp.Rational(rng.randint(-2 * SCALE, 2 * SCALE), SCALE)
-    if symbol.is_positive or symbol.is_nonnegative:
-        v = abs(v) or sp.Rational(1, SCALE)
-    elif symbol.is_negative or symbol.is_nonpositive:
-        v = -abs(v) or -sp.Rational(1, SCALE)
-    return v
-
-
 def random_point(net, rng: random.Random) -> dict:
     """Values for the parameters and the data's free symbols (see the module)."""
-    point = {w: random_value(w, rng) for w in net.parameters}
+    symbols = dict.fromkeys(net.parameters)
     for sample in net.samples:
-        targets = [sp.sympify(sample.get(t, t)) for t in net.targets]
-        for x in net.inputs:
-            for s in sorted(sp.sympify(sample.get(x, x)).free_symbols - point.keys(), key=str):
-                point[s] = random_value(s, rng)
-        for t in targets:
-            for s in sorted(t.free_symbols - point.keys(), key=str):
-                point[s] = random_value(s, rng)
-    return point
+        for value in [*(sample.get(x, x) for x in net.inputs), *(sample.get(t, t) for t in net.targets)]:
+            symbols.update(dict.fromkeys(sorted(sp.sympify(value).free_symbols - symbols.keys(), key=str)))
+    return points.random_point(symbols, rng, SCALE)
 
 
 def sample_values(net, point: dict) -> list[dict]:

@@ -17,14 +17,14 @@ relative error of about ``1e-16 / slope``, which is no fault of either side.
 Needs the extra ``symgrad[torch]``; torch is imported when a function runs::
 
     from symgrad import examples
-    from symgrad.interop.torch import cross_check
+    from ..interop.torch import cross_check
     cross_check(examples.get("softmax_ce_hidden"), seed=1).max_error   # about 4e-16
 """
 from __future__ import annotations
 
 import random
 
-from ..errors import SymgradError
+from ..base.errors import SymgradError
 from .points import Comparison, exact_gradients, random_point, sample_values
 
 KINK = 1e-6  # points with a ReLU or phi argument this close to 0 are skipped

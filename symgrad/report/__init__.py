@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import NoTeX, SymgradError
-from ..progress import phase
+from ..base.errors import NoTeX, SymgradError
+from ..base.progress import phase
 from .compile import compile_pdf, write_atomic
 from .environment import TeX, env
 

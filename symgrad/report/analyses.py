@@ -5,16 +5,24 @@ its template (``analysis_*.tex.jinja``) with a title and a one-line summary.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import sympy as sp
 
-from ..derivation import derive
-from ..examples import LearningRate, Linearise, Quotient, Trace
-from ..linearisation import linearise, unit_swap
-from ..perceptron import learning_rate_counterexample, learning_rate_theorem
-from ..printing import latex
-from ..quotients import quotient
-from ..symmetry import prove
+from ..base.errors import SymgradError
+from ..dynamics.linearisation import linearise
+from ..dynamics.perceptron import learning_rate_counterexample, learning_rate_theorem
+from ..dynamics.quotients import quotient
+from ..dynamics.training import train
+from ..maths.derivation import derive
+from ..model.swaps import unit_swap
+from ..present.expressions import latex
+from ..proofs.symmetry import prove
+from ..specs.examples import LearningRate, Linearise, Quotient, Trace
 from .environment import TeX, escape
+from .plot import plot_trace
+from .typeset import block
 
 
 def tex(expr) -> TeX:
@@ -39,8 +47,6 @@ def _first_proof(example):
 
 
 def _quotient(spec, example, assets) -> dict:
-    from .content import block
-
     q = quotient(_first_proof(example))
     forward = derive(q.network).forward
     return {
@@ -54,8 +60,6 @@ def _quotient(spec, example, assets) -> dict:
 
 
 def _trace(spec, example, assets) -> dict:
-    from ..training import train
-
     proof = _first_proof(example)
     trace = train(proof.network, proof.init, steps=spec.steps, seed=1)
     try:
@@ -71,12 +75,7 @@ def _trace(spec, example, assets) -> dict:
 
 
 def _figure(trace, proof) -> bytes:
-    """The trace plotted by ``symgrad.plot`` as PDF bytes."""
-    import tempfile
-    from pathlib import Path
-
-    from ..plot import plot_trace
-
+    """The trace plotted by ``symgrad.report.plot`` as PDF bytes."""
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "trace.pdf"
         plot_trace(trace, path, proof)
@@ -114,8 +113,6 @@ def _linearise(spec, example, assets) -> dict:
 
 
 def _learning_rate(spec, example, assets) -> dict:
-    from .content import block
-
     net = example.build()
     theorem = learning_rate_theorem(net, steps=spec.steps)
     if not theorem.applies:
@@ -146,8 +143,6 @@ def _learning_rate(spec, example, assets) -> dict:
 
 def _learning_rate_does_not_apply(net, theorem) -> dict:
     """The theorem's hypothesis fails: say so, with a counterexample from zero init if one is found."""
-    from ..errors import SymgradError
-
     try:
         found = learning_rate_counterexample(net, steps=4, zero_init=True)
     except SymgradError:

@@ -20,7 +20,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from ..printing import SymgradLatexPrinter
+from ..present.expressions import SymgradLatexPrinter
 
 _PRINTER = SymgradLatexPrinter()
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}^_]|\s+|.")

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import NoTeX, TeXError
-from ..examples import REGISTRY
+from ..base.errors import NoTeX, TeXError
+from ..specs.examples import REGISTRY
 from . import figures_by_file, render, write_tex
 from .compile import compile_pdf, tex_engine
 from .content import example_context

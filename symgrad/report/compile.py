@@ -9,13 +9,14 @@ the relevant lines of the log, and nothing is written at the destination.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import NoTeX, TeXError
-from ..progress import phase
+from ..base.errors import NoTeX, TeXError
+from ..base.progress import phase
 
 TIMEOUT = 300
 # The same source gives the same PDF, byte for byte (pdfTeX's dates and /ID
@@ -123,8 +124,6 @@ def overfull_boxes(log_text: str, tolerance_pt: float = 3.0) -> list[str]:
     >>> overfull_boxes("Overfull \\\\hbox (12.5pt too wide) in paragraph")
     ['Overfull \\\\hbox (12.5pt too wide) in paragraph']
     """
-    import re
-
     found = []
     for line in log_text.splitlines():
         m = re.search(r"Overfull \\hbox \(([\d.]+)pt too wide\)", line)

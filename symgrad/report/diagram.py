@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..graph import BIAS, FUNCTION, INPUT
-from ..printing import latex
+from ..model.nodes import BIAS, FUNCTION, INPUT
+from ..present.expressions import latex
 from .environment import TeX
 
 MAX_EDGES = 90  # beyond this a drawing is unreadable; the report says so

@@ -8,7 +8,7 @@ constant, or a user input (generic data).
 import warnings
 from dataclasses import dataclass, field
 
-from symgrad.errors import SymgradError
+from ..base.errors import SymgradError
 
 
 @dataclass

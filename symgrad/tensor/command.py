@@ -10,7 +10,8 @@ import json
 import os
 import sys
 
-from symgrad.errors import SymgradError
+from ..base.errors import SymgradError
+from .lint import lint
 
 
 def add_parser(subparsers):
@@ -69,7 +70,6 @@ def run(args):
         import torch  # noqa: F401
     except ImportError:
         return "symgrad lint: needs torch (pip install 'symgrad[torch]')", 2
-    from .lint import lint
     try:
         model, inputs, loss, targets = build(args.target)
         result = lint(model, inputs, loss, targets, name=args.target)

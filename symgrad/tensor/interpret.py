@@ -6,14 +6,15 @@ line.  Nodes whose inputs are all known constants (no parameter or input
 behind them) are evaluated by torch itself and coloured by value.
 """
 
+import operator
+
 import numpy as np
 
-from symgrad.errors import SymgradError
-
+from ..base.errors import SymgradError
 from . import kernels as K
+from . import rules_nn  # noqa: F401  (registers the network-level rules)
 from .palette import ONE, ZERO
 from .rules import RULES, T
-from . import rules_nn  # noqa: F401  (registers the network-level rules)
 
 RANDOM = {"rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal",
           "randint", "randint_like", "randperm", "uniform_", "normal_", "multinomial",
@@ -139,7 +140,6 @@ def run(cap, pal, param_colours, inputs):
 
 
 def _call(pal, node, env, order):
-    import operator
     import torch
     args = torch.fx.node.map_arg(node.args, lambda n: env[n])
     kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])

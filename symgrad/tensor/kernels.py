@@ -11,6 +11,7 @@ and row statistics are multisets: sorted rows interned by the palette.
 import numpy as np
 
 from .palette import ONE, ZERO
+from .palette import argsort_u64
 
 _CHUNK = 1 << 21
 
@@ -37,7 +38,6 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
     if len(values) == 0:
         return out
     if len(targets) > 1 and (targets[1:] < targets[:-1]).any():
-        from .palette import argsort_u64
         order, st = argsort_u64(targets.view(np.uint64))      # stable: members in order of targets
         values, targets = values[order], st.view(np.int64)
     counts = np.bincount(targets, minlength=n)

@@ -1,9 +1,10 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
-from ..progress import phase
+from ..base.progress import phase
 from .capture import capture
-from .findings import Report
 from .evidence import Probe
+from .findings import Report
+from .interpret import RULES, where
 from .refine import fixpoint, initial_values
 from .result import LintResult
 
@@ -14,12 +15,10 @@ def supported_ops():
     >>> "aten.linear.default" in supported_ops()
     True
     """
-    from .interpret import RULES
     return sorted(RULES)
 
 
 def _dropout_paths(cap):
-    from .interpret import where
     out = []
     for n in cap.graph.nodes:
         if n.op == "call_function" and "dropout" in str(n.target):
@@ -36,7 +35,6 @@ KINKS = {"relu": "relu'(0) = 0", "abs": "abs'(0) = 0", "sign": "sign'(x) = 0"}  
 def _kink_conventions(cap):
     """The slopes at a kink the verdicts rely on, as PyTorch's autograd defines
     them, each with the modules that use it (``relu'(0) = 0`` at ``mlp.1``)."""
-    from .interpret import where
     found: dict = {}
     for n in cap.graph.nodes:
         op = str(n.target).split(".")[1] if n.op == "call_function" and str(n.target).startswith("aten.") else ""

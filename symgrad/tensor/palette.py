@@ -28,6 +28,8 @@ import zlib
 
 import numpy as np
 
+from ..base.errors import SymgradError
+
 ZERO = 0
 ONE = 1
 _LIMIT = 2 ** 31 - 1
@@ -232,7 +234,6 @@ class Palette:
     def _grow(self, n):
         self.count += n
         if self.count > _LIMIT:
-            from symgrad.errors import SymgradError
             raise SymgradError(f"more than {_LIMIT} distinct colours: model too large for lint")
 
     def const(self, values):

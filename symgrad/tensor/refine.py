@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..base.errors import SymgradError
+from ..base.progress import note
 from .interpret import run
 from .palette import ZERO, Palette
+from .palette import argsort_u64, mix
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,6 @@ def initial_values(cap):
 
 def dense(keys):
     """Dense ids (0..count-1) of a uint64 array, equal ids iff equal keys, and the count."""
-    from .palette import argsort_u64, mix
     if len(keys) == 0:
         return np.zeros(0, np.int64), 0
     order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
@@ -63,7 +65,6 @@ def dense(keys):
 def value_classes(values):
     """Classes of the initial values (bitwise, -0.0 as 0.0) and the unique bit patterns
     sorted as uint64 (one sort)."""
-    from .palette import argsort_u64
     v = np.where(np.isnan(values), np.nan, values + 0.0)
     bits = v.view(np.uint64)
     if len(bits) == 0:
@@ -78,7 +79,6 @@ def value_classes(values):
 
 def fixpoint(cap, inputs, max_rounds=200):
     """Refine until nothing splits and nothing thaws."""
-    from symgrad.progress import note
     names, shapes, values = initial_values(cap)
     trainable = np.concatenate([np.full(int(np.prod(shapes[n], dtype=np.int64)), cap.trainable[n])
                                 for n in names]) if names else np.zeros(0, bool)
@@ -120,5 +120,4 @@ def fixpoint(cap, inputs, max_rounds=200):
         classes, frozen, ncls = new, new_frozen, nnew
         if stable:
             return Fixpoint(names, shapes, classes, frozen, trainable, grads, rounds, collisions)
-    from symgrad.errors import SymgradError
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")

@@ -9,6 +9,7 @@ with the same kernels.  Network-level ops live in ``rules_nn``.
 
 import numpy as np
 
+from ..base.errors import SymgradError
 from . import kernels as K
 from .palette import ZERO
 
@@ -88,7 +89,6 @@ def pow_scalar(pal, x, p):
 
 
 def _unsupported(what):
-    from symgrad.errors import SymgradError
     return SymgradError(what)
 
 

@@ -5,9 +5,9 @@ pooling and losses are in ``rules_loss``."""
 import numpy as np
 
 from . import kernels as K
+from . import rules_loss  # noqa: F401  (registers pooling and losses)
 from .palette import ZERO
 from .rules import back, rule, _unsupported
-from . import rules_loss  # noqa: F401  (registers pooling and losses)
 
 
 # --- matrix products ----------------------------------------------------------

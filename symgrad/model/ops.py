@@ -1,0 +1,137 @@
+"""Output operations: nodes that apply a function to several other nodes.
+
+Each operation gives its value and its local partial derivatives, written
+once against a maths backend (``symgrad.maths.backends``).  ``args`` are the nodes
+differentiated through; ``uses`` are nodes whose values the formulas quote
+(softmax probabilities inside the cross-entropy's slope ``y_k - t_k``).
+
+>>> import sympy as sp
+>>> from symgrad.maths.backends import SYMBOLIC
+>>> a1, a2, y1, y2, t1, t2 = sp.symbols("a1 a2 y1 y2 t1 t2")
+>>> CrossEntropy().partials((a1, a2), (y1, y2), None, (t1, t2), SYMBOLIC)
+(-t1 + y1*(t1 + t2), -t2 + y2*(t1 + t2))
+>>> CrossEntropy().partials((a1, a2), (y1, y2), None, (1, 0), SYMBOLIC)
+(y1 - 1, y2)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A function node's operation (abstract)."""
+
+    name = "op"
+
+    def value(self, args, uses, targets, m):
+        raise NotImplementedError
+
+    def partials(self, args, uses, own, targets, m):
+        raise NotImplementedError
+
+    def role(self, index: int):
+        """A label telling apart arguments the operation treats differently."""
+        return self.name
+
+
+def _key(value):
+    """A hashable stand-in for a value of any backend (intervals hash by their ends)."""
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Softmax(Op):
+    """``y_j = exp(a_j) / sum_k exp(a_k)`` over the logits ``args``; ``uses`` are
+    all the softmax outputs of the group, so ``dy_j/da_k = y_j (delta_jk - y_k)``."""
+
+    index: int = 0
+    name = "softmax"
+
+    def value(self, args, uses, targets, m):
+        own = args[self.index]
+        if len(set(map(_key, args))) < len(args):  # equal logits: shift so that they cancel exactly
+            return m.one / m.total([m.exp(a - own) for a in args])
+        return m.exp(own) / m.total([m.exp(a) for a in args])
+
+    def partials(self, args, uses, own, targets, m):
+        return tuple(own * ((m.one if k == self.index else m.zero) - uses[k]) for k in range(len(args)))
+
+    def role(self, index: int):
+        return "self" if index == self.index else "other"
+
+
+@dataclass(frozen=True, slots=True)
+class CrossEntropy(Op):
+    """``L = -sum_k t_k log y_k`` with ``y = softmax(args)`` (``uses``), so
+    ``dL/da_k = (sum_j t_j) y_k - t_k`` for any targets: ``y_k - t_k`` exactly
+    when the targets sum to 1 (one-hot), ``0`` when they are all 0."""
+
+    name = "cross_entropy"
+
+    def value(self, args, uses, targets, m):
+        return -m.total([t * m.log(y) for t, y in zip(targets, uses)])
+
+    def partials(self, args, uses, own, targets, m):
+        mass = m.total(list(targets))
+        return tuple(mass * y - t for y, t in zip(uses, targets))
+
+
+@dataclass(frozen=True, slots=True)
+class SquaredError(Op):
+    """``L = 1/2 sum_k (y_k - t_k)**2``, so ``dL/dy_k = y_k - t_k``."""
+
+    name = "squared_error"
+
+    def value(self, args, uses, targets, m):
+        return m.total([(y - t) ** 2 for y, t in zip(args, targets)]) / 2
+
+    def partials(self, args, uses, own, targets, m):
+        return tuple(y - t for y, t in zip(args, targets))
+
+
+@dataclass(frozen=True, slots=True)
+class Total(Op):
+    """``L = sum_k y_k``: the objective is the output itself."""
+
+    name = "output"
+
+    def value(self, args, uses, targets, m):
+        return m.total(list(args))
+
+    def partials(self, args, uses, own, targets, m):
+        return tuple(m.one for _ in args)
+
+
+@dataclass(frozen=True, slots=True)
+class PerceptronCriterion(Op):
+    """``L = (phi(z) - t) z`` with the decision ``phi(z)`` held constant
+    (``uses``), so ``dL/dz = phi(z) - t`` and gradient descent on ``L`` is the
+    perceptron rule ``w <- w + eta (t - phi(z)) x``."""
+
+    name = "perceptron"
+
+    def value(self, args, uses, targets, m):
+        return (uses[0] - targets[0]) * args[0]
+
+    def partials(self, args, uses, own, targets, m):
+        return (uses[0] - targets[0],)
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Op):
+    """``y = f(a)`` for one argument and an activation ``f`` with no weight in
+    between: the perceptron's prediction ``phi(z)``."""
+
+    activation: object = None
+    name = "apply"
+
+    def value(self, args, uses, targets, m):
+        return self.activation.value(args[0], m)
+
+    def partials(self, args, uses, own, targets, m):
+        return (self.activation.slope(args[0], own, m),)

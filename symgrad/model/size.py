@@ -1,0 +1,117 @@
+"""What a network costs: sizes measured against the limits of ``symgrad.base.limits``.
+
+The algebraic engine builds exact expressions whose cost grows with the
+graph times the samples; ``check_size`` refuses work beyond a limit (raise
+it with ``max_size``, or use the structural engine, which scales to millions
+of weights).
+
+>>> from symgrad import Network
+>>> work_size(Network.mlp([2, 2, 2, 1]))
+15
+>>> check_size(Network.mlp([100, 100, 1]), limit=5000)
+Traceback (most recent call last):
+...
+symgrad.base.errors.SymgradError: 'mlp 100-100-1' is too large for the algebraic engine (size 10,201 > limit 5,000: edges and neurons times samples); use the structural engine (--engine structural), or raise the limit (--max-size)
+"""
+from __future__ import annotations
+
+from ..base.errors import SymgradError
+from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, POLYNOMIAL, REPORT_PARAMETERS, STRUCTURAL_WORK)
+from ..base.schema import elide
+from .nodes import FUNCTION, NEURON
+
+
+def cost_factor(net) -> int:
+    """How much more than a linear network each edge and neuron costs the algebraic engine:
+    ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too."""
+    nonlinear = any(net.nodes[j].activation.name not in POLYNOMIAL for j in net.neurons) or any(
+        node.op is not None and node.op.name in ("softmax", "cross_entropy") for node in net.nodes
+        if node.kind == FUNCTION)
+    if not nonlinear:
+        return 1
+    return NONLINEAR_COST * (BIAS_COST if net.bias_count else 1)
+
+
+def work_size(net) -> int:
+    """What the algebraic engine expands: (edges + neurons) times samples,
+    times the ``cost_factor`` of the activations and biases."""
+    return (net.edge_count + len(net.neurons)) * len(net.samples) * cost_factor(net)
+
+
+def depth(net) -> int:
+    """The number of neurons on the longest path from an input to the objective."""
+    longest = [0] * len(net.nodes)
+    for j, node in enumerate(net.nodes):
+        before = [longest[net.edge_source[e]] for e in net.in_edges[j]] + [longest[a] for a in node.args]
+        longest[j] = max(before, default=0) + (node.kind == NEURON)
+    return longest[net.objective]
+
+
+def check_size(net, limit: int | None = None) -> None:
+    """Refuse a network too large or too deep for exact expressions (``limit``
+    None: the default size limit; it scales the depth limit too)."""
+    limit = ALGEBRAIC_LIMIT if limit is None else limit
+    size = work_size(net)
+    hint = "use the structural engine (--engine structural), or raise the limit (--max-size)"
+    if size > limit:
+        factor = cost_factor(net)
+        weighted = (f", times {factor} for {'non-polynomial activations with biases' if factor > NONLINEAR_COST else 'non-polynomial activations'}"
+                    if factor > 1 else "")
+        raise SymgradError(f"{elide(repr(net.name))} is too large for the algebraic engine (size {size:,} > limit "
+                           f"{limit:,}: edges and neurons times samples{weighted}); {hint}")
+    deepest = depth(net)
+    if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
+        raise SymgradError(f"{elide(repr(net.name))} is too deep for the algebraic engine ({deepest} layers of neurons; "
+                           f"expressions nest once per layer); {hint}")
+
+
+
+
+def check_report_size(net) -> None:
+    """Refuse a report on more than ``REPORT_PARAMETERS`` parameters at once
+    (its source would run to megabytes; ``prove`` summarises large networks).
+
+    >>> from symgrad import Network
+    >>> check_report_size(Network.mlp([100, 30, 1]))
+    Traceback (most recent call last):
+    ...
+    symgrad.base.errors.SymgradError: a report shows every parameter with its gradient: at most 2,000 parameters, and 'mlp 100-30-1' has 3,030; symgrad prove summarises a large network (classes by size)
+    """
+    if net.parameter_count > REPORT_PARAMETERS:
+        raise SymgradError(f"a report shows every parameter with its gradient: at most {REPORT_PARAMETERS:,} "
+                           f"parameters, and {net.name!r} has {net.parameter_count:,}; symgrad prove summarises a "
+                           "large network (classes by size)")
+
+
+def check_sample_count(net, count: int) -> int:
+    """``count``, unless that many samples of ``net`` would hold more than
+    ``MAX_SAMPLE_VALUES`` values (checked before any sample is made).
+
+    >>> from symgrad import Network
+    >>> check_sample_count(Network.mlp([1000, 1]), 500)
+    Traceback (most recent call last):
+    ...
+    symgrad.base.errors.SymgradError: 500 samples of 1,000 inputs and targets would hold 500,000 values, more than symgrad builds (200,000)
+    """
+    per_sample = len(net.inputs) + len(net.targets)
+    if count * per_sample > MAX_SAMPLE_VALUES:
+        raise SymgradError(f"{count:,} samples of {per_sample:,} inputs and targets would hold "
+                           f"{count * per_sample:,} values, more than symgrad builds ({MAX_SAMPLE_VALUES:,})")
+    return count
+
+
+
+
+def check_structural(net) -> None:
+    """Refuse a network whose colour refinement would take minutes: it takes a
+    round per layer of depth, each over the whole graph (3,000 layers of one
+    unit: 8 s; 20,000: several minutes)."""
+    rounds = depth(net) + 2
+    work = rounds * (len(net.nodes) + net.edge_count)
+    if work > STRUCTURAL_WORK:
+        raise SymgradError(f"{elide(repr(net.name))} is too deep for the structural engine: {rounds - 2:,} layers of "
+                           f"neurons times {len(net.nodes) + net.edge_count:,} nodes and edges is {work:,}, more than "
+                           f"{STRUCTURAL_WORK:,} (colour refinement takes a round per layer over the whole graph); "
+                           "use fewer layers")
+
+

@@ -1,0 +1,279 @@
+"""How symgrad's objects print: ``TEXT`` (``str``), ``SHORT`` (``repr``) and
+``LATEX`` (Jupyter), printers with a method per class (``_print_Proof``, ...)
+that arrange strings printed by ``expressions`` and ``phrases``.
+
+>>> from symgrad import Network
+>>> TEXT.doprint(Network.mlp([2, 1]))
+"Network 'mlp 2-1': 2 inputs, 1 neurons, 2 weights, objective y"
+"""
+from __future__ import annotations
+
+from ..maths.derivation import derive
+from .expressions import latex, latex_text, short_text, text, with_factored
+from .phrases import at_init_heading, class_text, conclusion, data_phrase, derivative_label, frozen_lines, scope, separation_lines, stationary_text
+
+
+def derivation_text(d) -> str:
+    """The derivation as text: forward equations, deltas, and for every
+    parameter the chain of equalities from chain form to explicit form."""
+    net = d.network
+    objective = net.nodes[net.objective].symbol
+    lines = [str(net), "", "Forward"]
+    lines += [f"  {y} = {text(v)}" for y, v in d.forward.items()]
+    if d.pre:
+        lines += [f"  {z} = {text(v)}" for z, v in d.pre.items()]
+    lines += ["", f"Backward (delta = d{objective}/d(pre-activation))"]
+    lines += [f"  {s} = {text(v)}" for s, v in d.deltas.items()]
+    lines += ["", "Gradients"]
+    for w in net.parameters:
+        label = derivative_label(objective, w)
+        chain = d.steps(w) if net.parameter_count <= 60 else [d.chain(w)]
+        lines.append(f"  {label} = {text(chain[0])}")
+        lines += [" " * (len(label) + 3) + f"= {text(s)}" for s in chain[1:]]
+    return "\n".join(lines)
+
+
+def derivation_latex(d) -> str:
+    """The derivation as one LaTeX ``aligned`` block (for Jupyter)."""
+    net = d.network
+    if net.parameter_count > LATEX_LIMIT:
+        return r"\text{%s}" % latex_text(f"Derivation of {network_summary(net)} (gradients elided: print it, "
+                                             "or use .gradient(w))")
+    objective = latex(net.nodes[net.objective].symbol)
+    rows = [f"{latex(y)} &= {latex(v)}" for y, v in d.forward.items()]
+    for w in net.parameters[:40]:
+        steps = " = ".join(latex(s) for s in d.steps(w))
+        rows.append(r"\frac{\partial %s}{\partial %s} &= %s" % (objective, latex(w), steps))
+    return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
+
+
+LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
+
+
+def network_summary(net) -> str:
+    """One line for a network of any size: its layers and counts.
+
+    >>> from symgrad import Network
+    >>> network_summary(Network.mlp([300, 300, 1]))
+    "'mlp 300-300-1': layers inputs 300, layer 1 300, layer 2 1; 90,300 weights"
+    """
+    layers = ", ".join(f"{layer.name} {len(layer.units):,}" for layer in net.layers)
+    counts = f"{net.weight_count:,} weights" + (f", {net.bias_count:,} biases" if net.bias_count else "")
+    return f"{net.name!r}: layers {layers}; {counts}" if layers else f"{net.name!r}: {counts}"
+
+
+def network_latex(net) -> str:
+    """The network's forward equations as LaTeX (for Jupyter); a summary
+    beyond ``LATEX_LIMIT`` parameters, as NumPy elides large arrays."""
+    if net.parameter_count > LATEX_LIMIT:
+        return r"\text{%s}" % latex_text(f"Network {network_summary(net)} (equations elided)")
+    rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
+    return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
+
+
+def proof_text(proof, widths=None) -> str:
+    """A proof as text: classes at the initial point, the induction step with
+    one symbol per class, the invariant ties, stationarity, frozen parameters,
+    separations and (if given) the effective width of each layer."""
+    net = proof.network
+    objective = net.nodes[net.objective].symbol
+    params = net.parameters
+    lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)"]
+    restriction = data_phrase(net)
+    if restriction is not None or len(net.samples) > 1:
+        lines.append(f"Data: {len(net.samples)} sample{'s' if len(net.samples) > 1 else ''}"
+                     f"{', gradients summed' if len(net.samples) > 1 else ''}; every claim holds for {scope(net)}")
+    lines += ["", at_init_heading(proof) + ":"]
+    for c, members in zip(proof.at_init_classes, proof.at_init):
+        forms = with_factored(proof.at_init_gradients[c[0]]) if proof.at_init_gradients else []
+        grad = f": d{objective}/d{members[0]} = " + " = ".join(map(short_text, forms)) if forms else ""
+        lines.append(f"  {{{', '.join(map(str, members))}}}{grad}" if len(members) > 1 else f"  {members[0]}{grad}")
+    if proof.undecided:
+        pairs = ", ".join(f"{params[a]}~{params[b]}" for a, b in proof.undecided)
+        lines.append(f"  undecided (equal at every sampled point, no canonical form proves it): {pairs}")
+    step = proof.step
+    if step is not None and step.gradients is not None and len(step.classes) < len(params):
+        tied = [f"{class_text([params[p] for p in c])} =: {params[c[0]]}" for c in step.classes if len(c) > 1]
+        lines += ["", f"Induction step: if {', '.join(tied)}, then"]
+        for c in step.classes:
+            lines.append(f"  d{objective}/d{params[c[0]]} = {short_text(step.gradients[c[0]])}"
+                         + (f"  (shared by {', '.join(str(params[p]) for p in c[1:])})" if len(c) > 1 else ""))
+    lines += ["", "Tied forever (induction over the steps of gradient descent):", f"  {conclusion(proof)}."]
+    lines += ["", *separation_lines(proof)] if len(proof.invariant) > 1 else []
+    lines += ["", f"Stationary point: {stationary_text(proof, objective)}"]
+    lines += frozen_lines(proof)
+    wide = [w for w in widths or () if w.units > 1]
+    if wide:
+        lines += ["", "Effective width: " + ", ".join(f"{w.layer}: {w.distinct} of {w.units} units" for w in wide)]
+    lines += [f"  note: {n}" for n in proof.notes]
+    return "\n".join(lines)
+
+
+SUMMARY_LIMIT = 2_000  # parameters beyond which a proof prints as a summary (the full listing: --full, --json)
+
+
+def proof_summary(proof, widths=None) -> str:
+    """A proof of a large network in a screenful: class counts and sizes,
+    effective width per layer, stationarity and frozen parameters."""
+    net = proof.network
+    lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)",
+             f"  {net.parameter_count:,} parameters ({net.weight_count:,} weights, {net.bias_count:,} biases)", ""]
+    lines.append(f"Equal gradients at the initial point: {_sizes(proof.at_init_classes)}"
+                 + (" (at least these; this engine sees structure, not algebra)" if proof.engine == "structural" else ""))
+    lines.append(f"Tied forever (for every step, every learning rate and {scope(net)}): {_sizes(proof.invariant_classes)}")
+    if widths:
+        lines += ["", "Effective width by layer:"]
+        lines += [f"  {w.layer}: {w.distinct:,} distinct of {w.units:,} units" for w in widths if w.units > 1]
+    objective = net.nodes[net.objective].symbol
+    lines += ["", f"Stationary point: {stationary_text(proof, objective)}"]
+    if proof.frozen is None:
+        lines.append("Never moves: not decided by this engine.")
+    else:
+        lines.append(f"Never moves: {len(proof.frozen):,} parameters" if proof.frozen else
+                     "Never moves: no parameter is proven frozen.")
+    lines += [f"  note: {n}" for n in proof.notes]
+    lines += ["", "(every class in full: --full, or --json)"]
+    return "\n".join(lines)
+
+
+def _sizes(classes) -> str:
+    """How many classes, and how many of each size.
+
+    >>> _sizes(((0, 1), (2, 3), (4,)))
+    '3 classes: 2 with 2 parameters each, 1 with 1 parameter'
+    """
+    counts: dict[int, int] = {}
+    for c in classes:
+        counts[len(c)] = counts.get(len(c), 0) + 1
+    parts = [f"{k:,} with {size:,} parameter{'s' if size != 1 else ''}{' each' if k > 1 else ''}"
+             for size, k in sorted(counts.items(), reverse=True)[:6]]
+    return f"{len(classes):,} class{'es' if len(classes) != 1 else ''}: {', '.join(parts)}{', ...' if len(counts) > 6 else ''}"
+
+
+def trajectory_text(trajectory) -> str:
+    """The unrolled steps as text: after each step, equal parameters share a line."""
+    lines = [f"{trajectory.network.name}: {trajectory.steps} step{'s' if trajectory.steps != 1 else ''} of "
+             f"{type(trajectory.optimiser).__name__} from {trajectory.init.describe()}, learning rate {text(trajectory.lr)}"]
+    for t in range(1, trajectory.steps + 1):
+        lines += ["", f"After step {t}:"]
+        for members in trajectory.ties(t):
+            lines.append(f"  {class_text(members)} = {short_text(trajectory.value(t, members[0]))}")
+    return "\n".join(lines)
+
+
+def trajectory_latex(trajectory) -> str:
+    """The last step's values as LaTeX (for Jupyter)."""
+    t = trajectory.steps
+    rows = [f"{' = '.join(latex(p) for p in c)} &= {latex(trajectory.value(t, c[0]))}" for c in trajectory.ties(t)]
+    return "\\text{after step %d:}\\quad\\begin{aligned}%s\\end{aligned}" % (t, r" \\ ".join(rows))
+
+
+def proof_latex(proof) -> str:
+    """The invariant classes as LaTeX (for Jupyter); a summary for many classes."""
+    tied = [c for c in proof.invariant_classes if len(c) > 1]
+    if len(tied) > LATEX_LIMIT or sum(map(len, tied)) > 4 * LATEX_LIMIT:
+        return r"\text{%s}" % latex_text(f"{len(tied):,} classes of tied parameters, "
+                                             f"{sum(map(len, tied)):,} parameters in all (print the proof for them)")
+    rows = [" = ".join(latex(p) for p in c) for c in proof.invariant if len(c) > 1] or [r"\text{no ties}"]
+    return r"\text{tied forever: } " + r",\quad ".join(rows)
+
+
+# -- the printers of symgrad's objects (symgrad.base.printable) ---------------------------------
+class ObjectPrinter:
+    """Prints an object with the method ``_print_<Class>`` of its class or
+    the nearest base that has one (as SymPy's printers do)."""
+
+    def doprint(self, obj) -> str:
+        for cls in type(obj).__mro__:
+            method = getattr(self, f"_print_{cls.__name__}", None)
+            if method is not None:
+                return method(obj)
+        return object.__repr__(obj)
+
+
+class TextPrinter(ObjectPrinter):
+    """``str``: readable text for a terminal."""
+
+    def _print_Network(self, net) -> str:
+        counts = f"{len(net.input_nodes)} inputs, {len(net.neurons)} neurons, {net.weight_count} weights"
+        if net.bias_count:
+            counts += f", {net.bias_count} biases"
+        return f"Network {net.name!r}: {counts}, objective {net.nodes[net.objective].symbol}"
+
+    def _print_Derivation(self, d) -> str:
+        return derivation_text(d)
+
+    def _print_Proof(self, proof) -> str:
+        return proof_summary(proof) if proof.network.parameter_count > SUMMARY_LIMIT else proof_text(proof)
+
+    def _print_Trajectory(self, trajectory) -> str:
+        return trajectory_text(trajectory)
+
+    def _print_Constraint(self, init) -> str:
+        return init.describe()
+
+    def _print_Quotient(self, q) -> str:
+        verdict = {True: "computes the same objective (proven)", False: "computes a different objective",
+                   None: "computes the same objective (not proven)"}[q.equal]
+        return (f"Quotient of {q.original.name!r}: {q.original.weight_count} weights become {q.network.weight_count}; "
+                f"the quotient {verdict}")
+
+    def _print_LayerWidth(self, w) -> str:
+        groups = "; ".join(class_text(g) for g in w.groups if len(g) > 1)
+        return f"{w.layer}: {w.distinct} distinct of {w.units} units" + (f" ({groups})" if groups else "")
+
+    def _print_Description(self, d) -> str:
+        init = d.init.describe() if d.init is not None else "no initialisation given"
+        return f"{self._print_Network(d.network)}; {init} (from {d.source})"
+
+    def _print_Trace(self, trace) -> str:
+        return (f"Trace of {trace.network.name!r}: {len(trace.values) - 1} steps of float64 training, "
+                f"{trace.network.parameter_count} parameters")
+
+
+class ShortPrinter(TextPrinter):
+    """``repr``: one line in angle brackets, never a dump of the fields."""
+
+    def doprint(self, obj) -> str:
+        return f"<{super().doprint(obj)}>"
+
+    def _print_Derivation(self, d) -> str:
+        return f"Derivation of {d.network.name!r}: {d.network.parameter_count} gradients"
+
+    def _print_Proof(self, proof) -> str:
+        return f"Proof ({proof.engine}) for {proof.network.name!r}: {len(proof.invariant_classes)} invariant classes"
+
+    def _print_Trajectory(self, t) -> str:
+        return f"Trajectory of {t.network.name!r}: {t.steps} step{'s' if t.steps != 1 else ''}"
+
+    def _print_Constraint(self, init) -> str:
+        return f"{type(init).__name__}: {init.describe()}"
+
+
+class LatexObjectPrinter(ObjectPrinter):
+    """LaTeX (math mode, no delimiters) for Jupyter and ``sympy.latex``."""
+
+    def _print_Network(self, net) -> str:
+        return network_latex(net)
+
+    def _print_Derivation(self, d) -> str:
+        return derivation_latex(d)
+
+    def _print_Proof(self, proof) -> str:
+        return proof_latex(proof)
+
+    def _print_Trajectory(self, trajectory) -> str:
+        return trajectory_latex(trajectory)
+
+    def _print_Description(self, d) -> str:
+        return network_latex(d.network)
+
+    def _print_Quotient(self, q) -> str:
+        rows = [f"{latex(k)} &= {latex(v)}" for k, v in q.merged.items()]
+        return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows) if rows else r"\text{%s}" % latex_text(TEXT.doprint(q))
+
+    def _print_Printable(self, obj) -> str:
+        return r"\text{%s}" % latex_text(TEXT.doprint(obj))
+
+
+TEXT, SHORT, LATEX = TextPrinter(), ShortPrinter(), LatexObjectPrinter()
