@@ -116,7 +116,6 @@ class UnrollBudget:
                            f"ask for {fewer}")
 
 
-POLYNOMIAL = ("identity", "step")        # activations whose gradients stay polynomial (step's is 0)
 NONLINEAR_COST = 4   # a non-polynomial activation (tanh, sigmoid, relu, softmax): canonical forms cost more
 BIAS_COST = 2        # ... and biases inside their arguments double that again
 # Measured on a 2-core machine (prove, constant init): linear 150-150-1 (size 22,951) 2.3 s; tanh with

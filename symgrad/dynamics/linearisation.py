@@ -34,6 +34,7 @@ import mpmath
 import sympy as sp
 
 from ..base.errors import SymgradError
+from ..base.printable import Printable
 from ..base.values import to_expr
 from ..maths.backends import SYMBOLIC
 from ..maths.backprop import gradients_over
@@ -45,8 +46,8 @@ DIGITS = 30
 TOLERANCE = sp.Float(10, DIGITS) ** -25  # below this, a 30-digit value is not told from 0 (or 1)
 
 
-@dataclass(frozen=True)
-class Linearisation:
+@dataclass(frozen=True, repr=False)
+class Linearisation(Printable):
     """The gradient-descent map at a tied point, restricted to differences
     between the two units.
 

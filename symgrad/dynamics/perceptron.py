@@ -28,12 +28,14 @@ from itertools import product
 import sympy as sp
 
 from ..base.errors import SymgradError
+from ..base.printable import Printable
 from ..maths.backends import SYMBOLIC
 from ..maths.backprop import run
 from ..maths.functions import phi
 from ..model.constraints import Tied, Zero
 from ..model.data import generic
 from ..model.graph import Network
+from ..model.ops import PerceptronCriterion
 from .unrolling import ETA, unroll
 
 RATES = tuple(map(sp.Rational, ("1/2", "1", "2", "3")))
@@ -56,13 +58,13 @@ def drop_positive_factors(expr: sp.Expr) -> sp.Expr:
 def decision_node(net: Network) -> int:
     """The node holding the prediction ``phi(z)`` of a perceptron network."""
     objective = net.nodes[net.objective]
-    if objective.op is None or objective.op.name != "perceptron":
+    if not isinstance(objective.op, PerceptronCriterion):
         raise SymgradError(f"network {net.name!r} has no perceptron objective (use objective='perceptron')")
     return objective.uses[0]
 
 
-@dataclass(frozen=True)
-class LearningRateTheorem:
+@dataclass(frozen=True, repr=False)
+class LearningRateTheorem(Printable):
     """The induction that ``eta`` only scales ``w(t)`` from zero init.
 
     ``base`` is ``w(0)``; the step starts from ``w = eta * scaled`` on the
@@ -148,8 +150,8 @@ def learning_rate_theorem(net: Network, steps: int = 3, lr: sp.Symbol = ETA) -> 
     )
 
 
-@dataclass(frozen=True)
-class Counterexample:
+@dataclass(frozen=True, repr=False)
+class Counterexample(Printable):
     """Data, a nonzero ``w(0)`` and two learning rates under which the
     prediction on ``data[sample]`` after ``step`` per-sample updates differs.
     ``scores`` are ``z = w(step) . x`` under each rate (both nonzero, so the

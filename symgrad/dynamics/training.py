@@ -21,6 +21,7 @@ import sympy as sp
 from ..base.printable import Printable
 from ..maths.backends import FLOAT
 from ..maths.backprop import run
+from ..model.ops import CrossEntropy
 from .optim import GradientDescent, optimiser as parse_optimiser
 
 
@@ -42,7 +43,7 @@ class Trace(Printable):
 def random_data(net, samples: int, rng: random.Random) -> list[dict]:
     """Random inputs in [-1, 1]; targets uniform, or one-hot for cross-entropy."""
     data = []
-    one_hot = net.nodes[net.objective].op is not None and net.nodes[net.objective].op.name == "cross_entropy"
+    one_hot = isinstance(net.nodes[net.objective].op, CrossEntropy)
     for _ in range(samples):
         sample = {x: rng.uniform(0.1, 1) if x.is_positive else rng.uniform(-1, 1) for x in net.inputs}
         if one_hot:

@@ -29,8 +29,10 @@ class Activation:
     """An elementwise activation ``y = f(z)``; subclasses give ``f`` and ``f'``."""
 
     name: str = "identity"
-    rational = True  # maps rationals to rationals exactly
-    uses_pre = False  # the slope is written with z (not only with y)
+    rational = True    # maps rationals to rationals exactly
+    polynomial = True  # its value and slope are polynomials (gradients stay polynomial)
+    kink = False       # has a kink at 0, whose slope there is a convention (relu'(0))
+    uses_pre = False   # the slope is written with z (not only with y)
 
     def value(self, z, m):
         return z
@@ -60,6 +62,8 @@ class ReLU(Activation):
     """
 
     name: str = "relu"
+    polynomial = False
+    kink = True
     at_zero: sp.Rational = sp.S.Zero
     uses_pre = True
 
@@ -77,6 +81,7 @@ class ReLU(Activation):
 class Sigmoid(Activation):
     name: str = "sigmoid"
     rational = False
+    polynomial = False
 
     def value(self, z, m):
         return m.one / (m.one + m.exp(-z))
@@ -89,6 +94,7 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     name: str = "tanh"
     rational = False
+    polynomial = False
 
     def value(self, z, m):
         return m.tanh(z)
@@ -103,6 +109,7 @@ class Undefined(Activation):
 
     name: str = "sigma"
     rational = False
+    polynomial = False
     uses_pre = True
 
     def value(self, z, m):

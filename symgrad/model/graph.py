@@ -218,7 +218,7 @@ def _group(keys: array, size: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(g) for g in found)
 
 
-class NetworkBuilder:
+class NetworkBuilder(Printable):
     """Collects nodes, edges and parameters, then builds a checked ``Network``.
 
     >>> b = NetworkBuilder("tiny")

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..base.errors import SymgradError
+from ..base.printable import Printable
 from .activations import IDENTITY, Activation
 from .ops import Op
 
 INPUT, BIAS, NEURON, FUNCTION = "input", "bias", "neuron", "function"
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+@dataclass(frozen=True, slots=True, repr=False)
+class Node(Printable):
     """One scalar node; ``symbol`` names its value (``x1``, ``y3``, ``L``)."""
 
     symbol: sp.Symbol
@@ -31,8 +32,8 @@ class Node:
     targets: tuple[sp.Symbol, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
+@dataclass(frozen=True, slots=True, repr=False)
+class Layer(Printable):
     """A named group of nodes; ``units`` groups node ids by unit (a
     convolution channel is one unit spread over several positions)."""
 

@@ -23,6 +23,9 @@ class Op:
     """A function node's operation (abstract)."""
 
     name = "op"
+    rational = True    # maps rationals to rationals exactly
+    polynomial = True  # its value and partials are polynomials
+    symmetric = False  # a function of its arguments' sum (unchanged when they are permuted)
 
     def value(self, args, uses, targets, m):
         raise NotImplementedError
@@ -51,6 +54,8 @@ class Softmax(Op):
 
     index: int = 0
     name = "softmax"
+    rational = False
+    polynomial = False
 
     def value(self, args, uses, targets, m):
         own = args[self.index]
@@ -72,6 +77,8 @@ class CrossEntropy(Op):
     when the targets sum to 1 (one-hot), ``0`` when they are all 0."""
 
     name = "cross_entropy"
+    rational = False
+    polynomial = False
 
     def value(self, args, uses, targets, m):
         return -m.total([t * m.log(y) for t, y in zip(targets, uses)])
@@ -99,6 +106,7 @@ class Total(Op):
     """``L = sum_k y_k``: the objective is the output itself."""
 
     name = "output"
+    symmetric = True
 
     def value(self, args, uses, targets, m):
         return m.total(list(args))
@@ -129,6 +137,14 @@ class Apply(Op):
 
     activation: object = None
     name = "apply"
+
+    @property
+    def rational(self) -> bool:
+        return self.activation.rational
+
+    @property
+    def polynomial(self) -> bool:
+        return self.activation.polynomial
 
     def value(self, args, uses, targets, m):
         return self.activation.value(args[0], m)

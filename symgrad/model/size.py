@@ -16,7 +16,7 @@ symgrad.base.errors.SymgradError: 'mlp 100-100-1' is too large for the algebraic
 from __future__ import annotations
 
 from ..base.errors import SymgradError
-from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, POLYNOMIAL, REPORT_PARAMETERS, STRUCTURAL_WORK)
+from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, REPORT_PARAMETERS, STRUCTURAL_WORK)
 from ..base.schema import elide
 from .nodes import FUNCTION, NEURON
 
@@ -24,9 +24,8 @@ from .nodes import FUNCTION, NEURON
 def cost_factor(net) -> int:
     """How much more than a linear network each edge and neuron costs the algebraic engine:
     ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too."""
-    nonlinear = any(net.nodes[j].activation.name not in POLYNOMIAL for j in net.neurons) or any(
-        node.op is not None and node.op.name in ("softmax", "cross_entropy") for node in net.nodes
-        if node.kind == FUNCTION)
+    nonlinear = any(not net.nodes[j].activation.polynomial for j in net.neurons) or any(
+        not node.op.polynomial for node in net.nodes if node.kind == FUNCTION)
     if not nonlinear:
         return 1
     return NONLINEAR_COST * (BIAS_COST if net.bias_count else 1)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..base.errors import SymgradError
+from ..base.printable import Printable
 from ..base.values import to_expr
 from .graph import Network
 from .nodes import NEURON
 
 
-@dataclass(frozen=True)
-class Swap:
+@dataclass(frozen=True, repr=False)
+class Swap(Printable):
     """Two units exchanged: the node permutation and the parameter
     permutation it induces (``params[p]`` is the image of parameter ``p``)."""
 
@@ -40,10 +41,6 @@ class Swap:
         for p, v in enumerate(values):
             out[self.params[p]] = v
         return out
-
-    def __str__(self) -> str:
-        name = self.network.param_name
-        return ", ".join(f"{name(p)} <-> {name(q)}" for p, q in self.pairs)
 
 
 def unit_swap(net: Network, unit_a, unit_b) -> Swap:
@@ -105,7 +102,7 @@ def _check_nodes(net: Network, pi: list[int]) -> None:
             raise SymgradError(f"the swap moves the objective {node.symbol}")
         for f, _ in net.consumers[j]:
             reader = net.nodes[f]
-            if reader.op.name != "output":
+            if not reader.op.symmetric:
                 raise SymgradError(f"{reader.symbol} ({reader.op.name}) reads {node.symbol}: the swap is no symmetry")
 
 

@@ -230,6 +230,43 @@ class TextPrinter(ObjectPrinter):
         return (f"Trace of {trace.network.name!r}: {len(trace.values) - 1} steps of float64 training, "
                 f"{trace.network.parameter_count} parameters")
 
+    def _print_Swap(self, swap) -> str:
+        name = swap.network.param_name
+        return ", ".join(f"{name(p)} <-> {name(q)}" for p, q in swap.pairs)
+
+    def _print_Linearisation(self, lin) -> str:
+        radius = text(lin.spectral_radius) if lin.exact else f"{float(lin.spectral_radius):.6g}"
+        return (f"Linearisation of {lin.network.name!r} at a tied point, learning rate {text(lin.lr)}: a small "
+                f"difference between the swapped units ({self._print_Swap(lin.swap)}) {GROWTH[lin.verdict]} "
+                f"(spectral radius {radius})")
+
+    def _print_LearningRateTheorem(self, theorem) -> str:
+        name = theorem.network.name
+        if not theorem.applies:
+            return f"The learning-rate theorem does not apply to {name!r} (the decision is not linear in the weights)"
+        verdict = "eta only scales w(t)" if theorem.holds else "not shown that eta only scales w(t)"
+        return f"Learning rate from zero init on {name!r}: {verdict} ({len(theorem.unrolled) - 1} steps unrolled)"
+
+    def _print_Counterexample(self, found) -> str:
+        lrs = " and ".join(text(lr) for lr in found.lrs)
+        return (f"Counterexample on {found.network.name!r}: learning rates {lrs} predict "
+                f"{' and '.join(text(p) for p in found.predictions)} on sample {found.sample + 1} after {found.step} "
+                f"updates from w(0) = ({', '.join(text(w) for w in found.init)})")
+
+    def _print_NetworkBuilder(self, b) -> str:
+        return f"NetworkBuilder {b.name!r}: {b.node_count} nodes, {b.weight_total} weights, {b.bias_total} biases so far"
+
+    def _print_Node(self, node) -> str:
+        what = f", {node.activation}" if node.kind == "neuron" else f", {node.op.name}" if node.op is not None else ""
+        return f"{node.kind} {node.symbol} (layer {node.layer}{what})"
+
+    def _print_Layer(self, layer) -> str:
+        return f"layer {layer.name!r} ({layer.kind}): {len(layer.units)} unit{'s' if len(layer.units) != 1 else ''}"
+
+
+GROWTH = {"grows": "grows in some direction", "shrinks": "shrinks in every direction",
+          "neutral": "is not decided to first order"}
+
 
 class ShortPrinter(TextPrinter):
     """``repr``: one line in angle brackets, never a dump of the fields."""
@@ -248,6 +285,9 @@ class ShortPrinter(TextPrinter):
 
     def _print_Constraint(self, init) -> str:
         return f"{type(init).__name__}: {init.describe()}"
+
+    def _print_Swap(self, swap) -> str:
+        return f"Swap {super()._print_Swap(swap)}"
 
 
 class LatexObjectPrinter(ObjectPrinter):
@@ -271,6 +311,10 @@ class LatexObjectPrinter(ObjectPrinter):
     def _print_Quotient(self, q) -> str:
         rows = [f"{latex(k)} &= {latex(v)}" for k, v in q.merged.items()]
         return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows) if rows else r"\text{%s}" % latex_text(TEXT.doprint(q))
+
+    def _print_Swap(self, swap) -> str:
+        name = swap.network.parameters
+        return r",\quad ".join(f"{latex(name[p])} \\leftrightarrow {latex(name[q])}" for p, q in swap.pairs)
 
     def _print_Printable(self, obj) -> str:
         return r"\text{%s}" % latex_text(TEXT.doprint(obj))

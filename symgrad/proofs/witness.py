@@ -41,7 +41,7 @@ def is_rational_network(net) -> bool:
     for node in net.nodes:
         if node.kind == NEURON and not node.activation.rational:
             return False
-        if node.kind == FUNCTION and node.op.name not in ("squared_error", "output", "perceptron", "apply"):
+        if node.kind == FUNCTION and not node.op.rational:
             return False
     return True
 

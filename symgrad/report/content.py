@@ -49,7 +49,7 @@ def network_section(net, derivation) -> dict:
         "inputs": TeX(", ".join(latex(x) for x in net.inputs)),
         "weights": net.weight_count, "biases": net.bias_count,
         "activations": sorted({net.nodes[j].activation.describe() for j in net.neurons}),
-        "step_slope": any(net.nodes[j].activation.name == "relu" for j in net.neurons),
+        "step_slope": any(net.nodes[j].activation.kink for j in net.neurons),
         "forward": equations(derivation.forward), "pre": equations(derivation.pre),
         "deltas": equations(derivation.deltas),
         "objective": tex(net.nodes[net.objective].symbol),
