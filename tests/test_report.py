@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import symgrad as sg
+from symgrad.base.errors import TeXError
 from symgrad.specs.description import describe
 from symgrad.report import figures_by_file, render, write_report
 from symgrad.report.compile import compile_pdf, overfull_boxes, tex_engine
@@ -83,7 +84,7 @@ def test_a_failed_compile_quotes_the_log_and_writes_nothing(tmp_path):
     if not HAVE_TEX:
         pytest.skip("no TeX engine installed")
     target = tmp_path / "broken.pdf"
-    with pytest.raises(sg.errors.TeXError, match=r"Undefined control sequence"):
+    with pytest.raises(TeXError, match=r"Undefined control sequence"):
         compile_pdf("\\documentclass{article}\\begin{document}\\nosuchmacro\\end{document}", target)
     assert list(tmp_path.iterdir()) == []
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symgrad as sg
+from symgrad.model.constraints import weight_layers
 from symgrad.specs.description import describe
 from reference import finite_difference, mp
 from symgrad.model.constraints import PerLayer, Tied
@@ -203,7 +204,7 @@ def network_and_init(draw):
         picked = draw(st.lists(st.sampled_from(weights), min_size=2, max_size=len(weights), unique=True))
         init = Tied([picked])
     elif choice == "layers":
-        layers = len(set(sg.constraints.weight_layers(net)[: net.weight_count]))
+        layers = len(set(weight_layers(net)[: net.weight_count]))
         init = PerLayer([draw(st.sampled_from(["a", "b", "0", "1"])) for _ in range(layers)])
     else:
         init = {"constant": sg.Constant("a"), "zero": sg.Zero(), "distinct": sg.Distinct()}[choice]

@@ -15,7 +15,7 @@ when ``max |lambda(A)| > 1`` and shrinks in every direction when
 ``max |lambda(A)| < 1``.  ``J`` is symmetric and the basis orthogonal, so
 ``A`` is symmetric and its eigenvalues are real.
 
->>> from symgrad import Network
+>>> from symgrad import Network, unit_swap
 >>> net = Network.mlp([1, 2, 1], activation="tanh", objective="squared_error")
 >>> swap = unit_swap(net, "y1", "y2")
 >>> str(swap)
@@ -85,7 +85,7 @@ def linearise(net: Network, point: Mapping, swap: Swap, lr, data=None) -> Linear
     inputs and targets must be numbers.  The Hessian comes from the exact
     gradients by ``sympy.diff``, then the point is substituted.
 
-    >>> from symgrad import Network
+    >>> from symgrad import Network, unit_swap
     >>> net = Network.mlp([1, 2, 1], objective="squared_error")
     >>> lin = linearise(net, dict.fromkeys(["w1", "w2", "w3", "w4"], 1), unit_swap(net, "y1", "y2"),
     ...                 lr="1/2", data=[{"x1": 1, "t": 1}])

@@ -1,9 +1,9 @@
-"""Typesetting for reports: expressions printed with symgrad's LaTeX printer
+r"""Typesetting for reports: expressions printed with symgrad's LaTeX printer
 and broken into lines that fit the page, equation blocks with long values
 named, and lists of parameters.  Pure functions of what they are given.
 
 >>> partial(sp.Symbol("L"), sp.Symbol("w1"))
-'\\frac{\\partial L}{\\partial w_{1}}'
+'\\partial L/\\partial w_{1}'
 """
 from __future__ import annotations
 
