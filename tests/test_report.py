@@ -137,3 +137,22 @@ def test_the_same_source_compiles_to_the_same_pdf_bytes(tmp_path):
     time.sleep(1.1)   # a later second: a date taken from the clock would differ
     compile_pdf(source, tmp_path / "b.pdf")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["toy", "relu"])
+def test_a_report_proves_each_scenario_once_then_typesets(name, monkeypatch):
+    """The study computes every result once (the toy's quotient and trace read its
+    first scenario's proof); typesetting runs no engine."""
+    import symgrad.report.study as study
+    from symgrad.report import content
+
+    calls = []
+    real = study.prove
+    monkeypatch.setattr(study, "prove", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    example = sg.examples.example(name)
+    found = study.study_example(example)
+    expected = len(example.scenarios) + sum(len(s.conventions) for s in example.scenarios)
+    assert len(calls) == expected
+    monkeypatch.setattr(study, "prove", lambda *a, **k: pytest.fail("typesetting ran a proof"))
+    ctx = content.context(found)
+    assert len(ctx["scenarios"]) == len(example.scenarios) and len(ctx["analyses"]) == len(example.analyses)

@@ -43,6 +43,7 @@ from ..model.swaps import Swap, point_values
 from ..proofs.equality import value_at
 
 DIGITS = 30
+EIGEN_TOLERANCE = sp.Float(10) ** -20   # eigenvalues (30 digits) this close to 1 or -1 count as 1 or -1
 TOLERANCE = sp.Float(10, DIGITS) ** -25  # below this, a 30-digit value is not told from 0 (or 1)
 
 
@@ -68,6 +69,22 @@ class Linearisation(Printable):
     spectral_radius: sp.Float
     verdict: str
     exact: bool
+
+    @property
+    def unit_eigenvalues(self) -> int:
+        """How many eigenvalues are 1 (to ``EIGEN_TOLERANCE``): flat directions, where a difference stays."""
+        return sum(1 for v in self.eigenvalues if abs(v - 1) < EIGEN_TOLERANCE)
+
+    @property
+    def saddle(self) -> bool:
+        """An eigenvalue above 1: ``lambda = 1 - lr h > 1`` means ``h < 0``, negative curvature, so some
+        difference grows at any learning rate."""
+        return any(v > 1 + EIGEN_TOLERANCE for v in self.eigenvalues)
+
+    @property
+    def overshoots(self) -> bool:
+        """An eigenvalue below -1: ``lr h > 2``, the step jumps over the minimum."""
+        return any(v < -(1 + EIGEN_TOLERANCE) for v in self.eigenvalues)
 
     @property
     def directions(self) -> list[tuple[sp.Symbol, sp.Symbol]]:

@@ -1,7 +1,8 @@
-"""The extra sections some examples ask for, computed and printed: the
-quotient network, a numeric training trace, the linearisation around a tied
-point, and the perceptron's learning-rate theorem.  Each returns a dict for
-its template (``analysis_*.tex.jinja``) with a title and a one-line summary.
+"""The extra sections some examples ask for, typeset from their results in
+the study (``symgrad.report.study``): the quotient network, a numeric
+training trace, the linearisation around a tied point, and the perceptron's
+learning-rate theorem.  Each returns a dict for its template
+(``analysis_*.tex.jinja``) with a title and a one-line summary.
 """
 from __future__ import annotations
 
@@ -10,18 +11,10 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..base.errors import SymgradError
-from ..dynamics.linearisation import linearise
-from ..dynamics.perceptron import learning_rate_counterexample, learning_rate_theorem
-from ..dynamics.quotients import quotient
-from ..dynamics.training import train
-from ..maths.derivation import derive
-from ..model.swaps import unit_swap
 from ..present.expressions import latex
-from ..proofs.symmetry import prove
-from ..specs.examples import LearningRate, Linearise, Quotient, Trace
 from .environment import TeX, escape
 from .plot import plot_trace
+from .study import LearningRateStudy, LineariseStudy, QuotientStudy, TraceStudy
 from .typeset import block
 
 
@@ -34,41 +27,35 @@ def number(value, digits: int = 5) -> TeX:
     return tex(value if value.is_Rational else sp.Float(value, digits))
 
 
-def analysis(spec, example, assets: dict) -> dict | None:
-    """The section for one analysis of ``example`` (None if it cannot be shown)."""
-    handlers = {Quotient: _quotient, Trace: _trace, Linearise: _linearise, LearningRate: _learning_rate}
-    return handlers[type(spec)](spec, example, assets)
+def analysis(result, assets: dict) -> dict:
+    """The section of one analysis, typeset from its result (``symgrad.report.study``);
+    a figure it draws goes into ``assets``."""
+    handlers = {QuotientStudy: _quotient, TraceStudy: _trace, LineariseStudy: _linearise,
+                LearningRateStudy: _learning_rate}
+    return handlers[type(result)](result, assets)
 
 
-def _first_proof(example):
-    scenario = example.scenarios[0]
-    net = example.build()
-    return prove(net, scenario.init, data=scenario.data(net) if scenario.data else None)
-
-
-def _quotient(spec, example, assets) -> dict:
-    q = quotient(_first_proof(example))
-    forward = derive(q.network).forward
+def _quotient(result, assets) -> dict:
+    q = result.quotient
     return {
         "template": "analysis_quotient.tex.jinja", "title": "The quotient network",
         "summary": TeX(escape(f"Under the ties of the first scenario above the network computes the same function as a "
                               f"network with {q.network.weight_count} weights instead of {q.original.weight_count}.")),
         "merged": [{"lhs": tex(k), "value": tex(v)} for k, v in q.merged.items()],
-        "forward": block([(tex(k), v) for k, v in forward.items()]),
+        "forward": block([(tex(k), v) for k, v in result.derivation.forward.items()]),
         "equal": q.equal,
     }
 
 
-def _trace(spec, example, assets) -> dict:
-    proof = _first_proof(example)
-    trace = train(proof.network, proof.init, steps=spec.steps, seed=1)
+def _trace(result, assets) -> dict:
+    trace, proof = result.trace, result.proof
     try:
         assets["trace"] = _figure(trace, proof)
     except ImportError:  # matplotlib is an optional extra; the report says how to get the figure
         pass
     point = ", ".join(f"${latex(k)} = {v:.3f}$" for k, v in trace.point.items())
     return {"template": "analysis_trace.tex.jinja", "title": "A numeric training trace", "figure": "trace",
-            "steps": spec.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
+            "steps": result.steps, "point": TeX(point), "classes": len(proof.invariant_classes),
             "init": proof.init.describe(),
             "summary": TeX(escape(f"Trained numerically, the weights move in {len(proof.invariant_classes)} bundles, "
                                   "one per invariant class."))}
@@ -82,19 +69,13 @@ def _figure(trace, proof) -> bytes:
         return path.read_bytes()
 
 
-def _linearise(spec, example, assets) -> dict:
-    net = example.build()
-    swap = unit_swap(net, *spec.units)
-    runs = [linearise(net, spec.point, swap, lr, data=spec.data) for lr in spec.lrs]
+def _linearise(result, assets) -> dict:
+    net, swap, runs = result.network, result.swap, result.runs
     first = runs[0]
-    ones = [sum(1 for v in r.eigenvalues if abs(v - 1) < sp.Float(10) ** -20) for r in runs]
     verdicts = {r.verdict for r in runs}
-    one = sp.Float(1) + sp.Float(10) ** -20
-    saddle = any(v > one for r in runs for v in r.eigenvalues)       # lambda = 1 - lr h > 1: h < 0
-    overshoot = any(v < -one for r in runs for v in r.eigenvalues)   # lr h > 2: the step jumps over
     causes = ["the tied point is a saddle in these directions (negative curvature: some difference grows at any "
-              "learning rate)"] if saddle else []
-    causes += ["a large learning rate overshoots (an eigenvalue below -1)"] if overshoot else []
+              "learning rate)"] if any(r.saddle for r in runs) else []
+    causes += ["a large learning rate overshoots (an eigenvalue below -1)"] if any(r.overshoots for r in runs) else []
     return {
         "template": "analysis_linearise.tex.jinja", "title": "Nearly identical filters",
         "summary": TeX(escape("Linearising gradient descent at a tied point, a small difference between the two "
@@ -102,22 +83,21 @@ def _linearise(spec, example, assets) -> dict:
                               "direction, since differences of the readout weights alone are flat.")),
         "swap": TeX(", ".join(rf"${latex(net.parameters[p])} \leftrightarrow {latex(net.parameters[q])}$" for p, q in swap.pairs)),
         "point": TeX(", ".join(f"${latex(net.parameters[p])} = {latex(v)}$" for p, v in enumerate(first.point))),
-        "data": [TeX(", ".join(f"${latex(sp.Symbol(str(k)))} = {v}$" for k, v in s.items())) for s in spec.data],
+        "data": [TeX(", ".join(f"${latex(sp.Symbol(str(k)))} = {v}$" for k, v in s.items())) for s in result.data],
         "runs": [{"lr": tex(sp.Rational(r.lr)), "verdict": r.verdict, "radius": number(r.spectral_radius),
-                  "eigenvalues": [number(v, 4) for v in r.eigenvalues], "ones": n,
+                  "eigenvalues": [number(v, 4) for v in r.eigenvalues], "ones": r.unit_eigenvalues,
                   "rows": [[number(r.matrix[i, j], 3) for j in range(r.matrix.cols)] for i in range(r.matrix.rows)]}
-                 for r, n in zip(runs, ones)],
+                 for r in runs],
         "directions": TeX(", ".join(rf"$e_{{{latex(a)}}} - e_{{{latex(b)}}}$" for a, b in first.directions)),
         "causes": " and ".join(causes),
     }
 
 
-def _learning_rate(spec, example, assets) -> dict:
-    net = example.build()
-    theorem = learning_rate_theorem(net, steps=spec.steps)
+def _learning_rate(result, assets) -> dict:
+    theorem, found = result.theorem, result.counterexample
+    net = theorem.network
     if not theorem.applies:
-        return _learning_rate_does_not_apply(net, theorem)
-    found = learning_rate_counterexample(net)
+        return _learning_rate_does_not_apply(net, theorem, found)
     params = net.parameters
     eta = theorem.lr
     return {
@@ -141,12 +121,8 @@ def _learning_rate(spec, example, assets) -> dict:
     }
 
 
-def _learning_rate_does_not_apply(net, theorem) -> dict:
-    """The theorem's hypothesis fails: say so, with a counterexample from zero init if one is found."""
-    try:
-        found = learning_rate_counterexample(net, steps=4, zero_init=True)
-    except SymgradError:
-        found = None
+def _learning_rate_does_not_apply(net, theorem, found) -> dict:
+    """The theorem's hypothesis fails: say so, with a counterexample from zero init if one was found."""
     params = net.parameters
     return {
         "template": "analysis_learning_rate_fails.tex.jinja", "title": "The learning rate from zero initialisation",

@@ -1,9 +1,10 @@
 """What a report shows, as strings already printed.
 
-This module runs the engines (derivation, proofs, unrolled steps, effective
-width, quotient network) and prints every expression with symgrad's LaTeX
-printer, broken into lines that fit the page.  The templates only arrange
-what it returns; prose from users is escaped there.
+``symgrad.report.study`` runs the engines once (derivation, proofs, unrolled
+steps, effective widths, analyses); this module typesets the study, every
+expression printed with symgrad's LaTeX printer and broken into lines that
+fit the page.  The templates only arrange what it returns; prose from users
+is escaped there.
 
 >>> from symgrad import examples
 >>> ctx = example_context(examples.example("toy"))
@@ -14,16 +15,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..dynamics.quotients import effective_width
-from ..dynamics.unrolling import unroll
-from ..maths.derivation import derive
-from ..model.activations import relu
-from ..model.size import check_report_size
 from ..present.expressions import factored, latex, with_factored
 from ..present.phrases import conclusion, scope
-from ..proofs.symmetry import prove
 from ..proofs.trajectory import by_run
 from .analyses import analysis
+from .study import study_example, study_network
 from .breaking import width
 from .diagram import diagram
 from .environment import TeX, escape
@@ -70,16 +66,15 @@ def derivation_section(derivation) -> list[dict]:
 
 
 # -- one scenario ---------------------------------------------------------------------
-def scenario_section(net, init, title: str = "", remark: str = "", data=None, conventions=(), steps: int = 0,
-                     engine: str = "algebraic") -> dict:
-    """A scenario: initialisation, gradients at the initial point, the
-    invariant ties (or the stationary theorem), effective width, unrolled steps."""
-    proof = prove(net, init, engine=engine, data=data)
-    net = proof.network
+def scenario_section(scenario) -> dict:
+    """A scenario (a ``ScenarioStudy``): initialisation, gradients at the initial
+    point, the invariant ties (or the stationary theorem), effective width, unrolled steps."""
+    proof = scenario.proof
+    net, init = proof.network, proof.init
     params = net.parameters
     objective = net.nodes[net.objective].symbol
     section = {
-        "title": title or _sentence(TeX(escape(init.describe()))), "remark": remark, "init": init.describe() + init.bias_phrase(net),
+        "title": scenario.title or _sentence(TeX(escape(init.describe()))), "remark": scenario.remark, "init": init.describe() + init.bias_phrase(net),
         "assumptions": _assumptions(proof), "data": _data(net),
         "starts": [{"members": listing([params[p] for p in c]), "value": tex(proof.initial_values[c[0]])}
                    for c in proof.base],
@@ -100,9 +95,9 @@ def scenario_section(net, init, title: str = "", remark: str = "", data=None, co
         "induction": _induction(proof),
         "conclusion": conclusion(proof), "tied": tied_text(proof), "tied_sentence": _sentence(tied_text(proof)),
         "widths": [{"layer": w.layer, "units": w.units, "distinct": w.distinct,
-                    "groups": [members(g) for g in w.groups]} for w in effective_width(proof)],
-        "conventions": [_convention(net, init, h0) for h0 in conventions],
-        "unrolled": _unrolled(net, init, proof, steps) if steps else [],
+                    "groups": [members(g) for g in w.groups]} for w in scenario.widths],
+        "conventions": [_convention(h0, variant) for h0, variant in scenario.conventions],
+        "unrolled": _unrolled(scenario.trajectory) if scenario.trajectory is not None else [],
     }
     section["summary"] = _summary(section, proof)
     return section
@@ -215,18 +210,16 @@ def _induction(proof) -> dict | None:
     return {"rounds": len(proof.rounds), "substitution": substitution, "rows": rows}
 
 
-def _convention(net, init, at_zero) -> dict:
-    variant = net.with_activation("relu", relu(at_zero))
-    proof = prove(variant, init)
+def _convention(at_zero, proof) -> dict:
+    variant = proof.network
     moving = [p for p in range(variant.parameter_count) if p not in proof.zero_gradients]
     return {"at_zero": tex(at_zero), "stationary": proof.stationary,
             "moving": [tex(variant.parameters[p]) for p in moving], "conclusion": conclusion(proof)}
 
 
-def _unrolled(net, init, proof, steps: int) -> list[dict]:
-    trajectory = unroll(net, init, steps=steps)
+def _unrolled(trajectory) -> list[dict]:
     out = []
-    for t in range(1, steps + 1):
+    for t in range(1, trajectory.steps + 1):
         rows = block([(members(c), trajectory.value(t, c[0])) for c in trajectory.ties(t)])
         out.append({"step": t, "rows": rows})
     return out
@@ -265,38 +258,25 @@ def _summary(section, proof) -> TeX:
 # -- whole reports ----------------------------------------------------------------------
 def example_context(example) -> dict:
     """Everything the report of an example (built-in or from a file) shows."""
-    net = example.build()
-    d = derive(net)
-    scenarios = []
-    for s in example.scenarios:
-        target = s.network() if s.network else net
-        data = s.data(target) if s.data else None
-        section = scenario_section(target, s.init, s.title, s.remark, data, s.conventions, s.unroll)
-        section["network"] = None if s.network is None else network_section(target, derive(target))
-        scenarios.append(section)
-    assets: dict[str, bytes] = {}
-    analyses = [a for a in (analysis(spec, example, assets) for spec in example.analyses) if a]
-    return {
-        "title": example.title or default_title(example.name), "question": example.question,
-        "summary": example.summary,
-        "network": network_section(net, d), "derivations": derivation_section(d), "scenarios": scenarios,
-        "analyses": analyses, "assets": assets,
-    }
-
-
-def default_title(name: str) -> str:
-    """A report's title when its description gives none (prose: escaped by the template)."""
-    return f"What gradient descent keeps equal in {name}"
+    return context(study_example(example))
 
 
 def network_context(net, init, data=None, steps: int = 0, engine: str = "algebraic") -> dict:
     """Everything a report on any network and initialisation shows."""
-    check_report_size(net)
-    d = derive(net)
+    return context(study_network(net, init, data=data, steps=steps, engine=engine))
+
+
+def context(study) -> dict:
+    """The report's context for its template, typeset from ``study`` (no engine runs here)."""
+    scenarios = []
+    for s in study.scenarios:
+        section = scenario_section(s)
+        section["network"] = None if s.derivation is None else network_section(s.derivation.network, s.derivation)
+        scenarios.append(section)
+    assets: dict[str, bytes] = {}
+    analyses = [analysis(result, assets) for result in study.analyses]
     return {
-        "title": default_title(net.name), "question": "", "summary": net.description,
-        "network": network_section(net, d), "derivations": derivation_section(d),
-        "scenarios": [scenario_section(net, init, data=data, steps=steps, engine=engine) | {"network": None}],
-        "analyses": [],
-        "assets": {},
+        "title": study.title, "question": study.question, "summary": study.summary,
+        "network": network_section(study.network, study.derivation), "derivations": derivation_section(study.derivation),
+        "scenarios": scenarios, "analyses": analyses, "assets": assets,
     }
