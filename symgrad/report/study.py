@@ -9,8 +9,8 @@ first scenario reads that scenario's proof.
 
 >>> from symgrad import examples
 >>> study = study_example(examples.example("toy"))
->>> [len(s.proof.invariant_classes) for s in study.scenarios]
-[4, 1]
+>>> [(s.proof.init.describe(), s.proof.stationary) for s in study.scenarios]
+[('every weight equal to a', False), ('every weight 0', True)]
 """
 from __future__ import annotations
 
