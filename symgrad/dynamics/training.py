@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..base.printable import Printable
 from ..maths.backends import FLOAT
-from ..maths.backprop import run
+from ..maths.step import update
 from ..model.ops import CrossEntropy
 from .optim import GradientDescent, optimiser as parse_optimiser
 
@@ -74,11 +74,6 @@ def train(net, init, steps: int = 20, lr: float = 0.05, samples: int = 4, seed: 
     states = [opt.init_state()] * len(params)
     history = [tuple(params)]
     for t in range(1, steps + 1):
-        grads = [0.0] * len(params)
-        for sample in data:
-            for p, g in enumerate(run(net, FLOAT, params, sample).gradients):
-                grads[p] += g
-        for p in range(len(params)):
-            params[p], states[p] = opt.update(params[p], grads[p], states[p], t, lr)
+        params, states = update(net, FLOAT, params, data, lr, opt, states, t)
         history.append(tuple(params))
     return Trace(net, tuple(history), point, tuple(data))

@@ -24,7 +24,7 @@ from ..base.limits import UnrollBudget
 from ..base.printable import Printable
 from ..base.values import to_expr
 from ..maths.backends import SYMBOLIC
-from ..maths.backprop import gradients_over
+from ..maths.step import update
 from ..proofs.equality import difference_point, group_equal
 from ..proofs.partition import canonical
 from ..proofs.witness import is_rational_network
@@ -81,10 +81,9 @@ def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per
         current = values[-1]
         budget.start(t, current)
         batch = [samples[(t - 1) % len(samples)]] if per_sample else samples
-        grads = gradients_over(net, SYMBOLIC, current, batch)
+        moved, states = update(net, SYMBOLIC, current, batch, lr, opt, states, t)
         new = []
-        for p, (w, g) in enumerate(zip(current, grads)):
-            w, states[p] = opt.update(w, g, states[p], t, lr)
+        for w in moved:
             new.append(sp.expand(w) if expand else w)
             budget.add(new[-1])
         values.append(tuple(new))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-import mpmath
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
 

@@ -30,8 +30,8 @@ import sympy as sp
 from ..base.errors import Inconclusive
 from ..base.interrupts import checkpoint
 from ..maths.backends import EXACT, INTERVAL
-from ..maths.backprop import gradients_over
 from ..maths.points import random_value
+from ..maths.step import descend
 from .witness import is_rational_network
 
 RUNS = 4              # runs tried, each with its own learning rate and point
@@ -114,6 +114,5 @@ def _run(net, values, classes, left: set, lr: Fraction, rng: random.Random) -> l
                 left.discard((i, j))
         if not left or step == STEPS:
             break
-        gradients = gradients_over(net, m, params, samples)
-        params = [w - step_size * g for w, g in zip(params, gradients)]
+        params = descend(net, m, params, samples, step_size)
     return found

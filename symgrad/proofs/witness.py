@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..base.errors import Inconclusive
 from ..maths.backends import EXACT, INTERVAL
-from ..maths.backprop import run
+from ..maths.backprop import gradients_over
 from ..maths.points import random_value
 from ..model.nodes import FUNCTION, NEURON
 
@@ -110,12 +110,8 @@ class Evaluator:
             return cache[expr]
 
         params = [number(p) for p in self.params]
-        total = None
-        for sample in net.samples:
-            leaves = {s: number(sample.get(s, s)) for s in (*net.inputs, *net.targets)}
-            grads = run(net, m, params, leaves).gradients
-            total = grads if total is None else [a + b for a, b in zip(total, grads)]
-        return total
+        samples = [{s: number(sample.get(s, s)) for s in (*net.inputs, *net.targets)} for sample in net.samples]
+        return gradients_over(net, m, params, samples)
 
     def key(self, p: int) -> tuple:
         """Equal for parameters whose gradients agree at every point."""
