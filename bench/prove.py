@@ -5,7 +5,7 @@ written with SymPy and with SymEngine, in the same run."""
 from __future__ import annotations
 
 import symgrad as sg
-from symgrad.proofs.partition import canonical, classes_by_value
+from symgrad.proofs.classes import Classes
 
 from .common import ratio, row, seconds, square_mlp, timed
 
@@ -25,14 +25,14 @@ def naive_invariant(net: sg.Network, backend) -> tuple:
     y = value[net.objective]
     grads = [backend.diff(y, w) for w in weights]
     a = backend.Symbol("a")
-    at_init = classes_by_value([backend.expand(g.subs({w: a for w in weights})) for g in grads])
+    at_init = Classes.by_value([backend.expand(g.subs({w: a for w in weights})) for g in grads])
     classes = (tuple(range(len(weights))),)
     while True:
         sub = {weights[p]: weights[c[0]] for c in classes for p in c}
         expanded = [backend.expand(g.xreplace(sub) if hasattr(g, "xreplace") else g.subs(sub)) for g in grads]
-        result = canonical(part for c in classes for part in _split(c, expanded))
+        result = Classes.canonical(part for c in classes for part in _split(c, expanded))
         if result == classes:
-            return canonical(at_init), result
+            return at_init, result
         classes = result
 
 

@@ -27,6 +27,7 @@ import sympy as sp
 from .model.constraints import Constant, Constraint
 from .present.expressions import text
 from .present.phrases import derivative_label
+from .proofs.classes import Classes
 from .proofs.equality import decide, difference_point, is_zero, value_at
 from .proofs.symmetry import prove, symbolic_gradients
 from .proofs.witness import Evaluator
@@ -206,8 +207,7 @@ def _why_apart(proof, p: int, q: int) -> tuple[str, list[str]]:
     k, r = next((k, r) for k, r in enumerate(proof.rounds, 1)
                 if any(p in c and q in c for c in r.classes) and not any(p in c and q in c for c in r.result))
     tied = " ".join("{" + ", ".join(map(net.param_name, c)) + "}" for c in r.classes if len(c) > 1)
-    by_symbol = r.substitution(net.parameters)
-    substitution = [by_symbol[w] for w in net.parameters]
+    substitution = Classes(r.classes).representatives(net.parameters)
     grads = list(r.gradients) if r.gradients is not None else symbolic_gradients(net, substitution)
     lines, _ = _evidence(net, substitution, grads, p, q)
     return " is not proven tied forever", [

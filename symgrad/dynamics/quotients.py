@@ -34,7 +34,7 @@ from ..maths.backprop import run
 from ..model.graph import NetworkBuilder
 from ..model.nodes import BIAS, FUNCTION, INPUT, NEURON
 from ..proofs.equality import decide, difference_point
-from ..proofs.partition import classes_by_value
+from ..proofs.classes import Classes
 from ..proofs.structural import _base_colours, colour_refinement
 
 
@@ -63,7 +63,7 @@ def effective_width(proof) -> list[LayerWidth]:
     for layer in net.layers:
         if layer.kind not in ("dense", "conv"):
             continue
-        groups = classes_by_value([tuple(colours[n] for n in unit) for unit in layer.units])
+        groups = Classes.by_value([tuple(colours[n] for n in unit) for unit in layer.units])
         named = tuple(tuple(net.nodes[layer.units[u][0]].symbol for u in g) for g in groups)
         widths.append(LayerWidth(layer.name, layer.kind, len(layer.units), len(groups), named))
     return widths
@@ -99,10 +99,7 @@ def quotient(proof) -> Quotient:
     net = proof.network
     colours = node_colours(proof)
     rep_of = _node_classes(net, colours)
-    substitution = [None] * net.parameter_count
-    for c in proof.invariant_classes:
-        for p in c:
-            substitution[p] = net.parameters[c[0]]
+    substitution = Classes(proof.invariant_classes).representatives(net.parameters)
     b = NetworkBuilder(f"{net.name} (quotient)", f"The quotient of {net.name} under {proof.init.describe()}.")
     new: dict[int, int] = {}
     for j, node in enumerate(net.nodes):

@@ -26,7 +26,7 @@ from ..base.values import to_expr
 from ..maths.backends import SYMBOLIC
 from ..maths.step import update
 from ..proofs.equality import difference_point, group_equal
-from ..proofs.partition import canonical
+from ..proofs.classes import Classes
 from ..proofs.witness import is_rational_network
 from .optim import Optimiser, optimiser as parse_optimiser
 
@@ -58,7 +58,7 @@ class Trajectory(Printable):
     def ties(self, t: int) -> list[tuple[sp.Symbol, ...]]:
         """Parameters equal after ``t`` steps, each equality proven by canonical form."""
         params = self.network.parameters
-        return [tuple(params[p] for p in c) for c in canonical(group_equal(self.values[t]))]
+        return Classes.canonical(group_equal(self.values[t])).symbols(params)
 
 
 def unroll(network, init, steps: int = 2, lr=ETA, optimiser="gd", data=None, per_sample: bool = False,

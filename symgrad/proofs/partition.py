@@ -7,28 +7,20 @@ buckets the difference is proven by a point.  A pair neither proven equal nor
 proven different is *undecided* and kept apart (the sound choice for an
 invariant).
 
->>> classes_by_value([1, 2, 1, 3])
-((0, 2), (1,), (3,))
+>>> from symgrad.proofs.classes import Classes
+>>> class Exact:   # every gradient of parameter p is p // 2: pairs (0, 1) and (2, 3)
+...     def key(self, p): return p // 2
+...     def differ(self, p, q): return None
+>>> split(Classes([(0, 1, 2, 3)]), Exact(), lambda: [0, 0, 1, 1])[0]
+((0, 1), (2, 3))
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 
 from .equality import decide
-from .records import Classes, Split
-
-
-def classes_by_value(values: Sequence[Hashable]) -> Classes:
-    """Indices grouped by equal value, in order of first appearance."""
-    groups: dict = {}
-    for i, v in enumerate(values):
-        groups.setdefault(v, []).append(i)
-    return tuple(tuple(g) for g in groups.values())
-
-
-def canonical(classes) -> Classes:
-    """Classes sorted inside, and ordered by their first member."""
-    return tuple(sorted(tuple(sorted(c)) for c in classes))
+from .classes import Classes
+from .records import Split
 
 
 def split(classes: Classes, evaluator, symbolic: Callable[[], list]) -> tuple[Classes, tuple[Split, ...], tuple]:
@@ -65,7 +57,7 @@ def split(classes: Classes, evaluator, symbolic: Callable[[], list]) -> tuple[Cl
             splits.append(witness)
             if witness.point is None and (parts[0][0], part[0]) not in undecided:
                 undecided.append((parts[0][0], part[0]))
-    return canonical(result), tuple(splits), tuple(undecided)
+    return Classes.canonical(result), tuple(splits), tuple(undecided)
 
 
 def _witness(evaluator, p: int, q: int) -> Split:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..base.printable import Printable
-
-Classes = tuple[tuple[int, ...], ...]
+from .classes import Classes
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Round:
 
     def substitution(self, parameters) -> dict:
         """Each parameter -> the symbol of its class's first member."""
-        return {parameters[p]: parameters[c[0]] for c in self.classes for p in c}
+        return Classes(self.classes).substitution(parameters)
 
 
 @dataclass(frozen=True, repr=False)
@@ -99,8 +98,7 @@ class Proof(Printable):
         return tuple(self.network.parameters[p] for p in self.frozen_parameters)
 
     def _symbols(self, classes: Classes) -> list[tuple[sp.Symbol, ...]]:
-        params = self.network.parameters
-        return [tuple(params[p] for p in c) for c in classes]
+        return Classes(classes).symbols(self.network.parameters)
 
     @property
     def at_init(self) -> list[tuple[sp.Symbol, ...]]:

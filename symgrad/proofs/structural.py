@@ -34,7 +34,7 @@ import sympy as sp
 from ..base.progress import note
 from ..model.nodes import FUNCTION, INPUT, NEURON
 from ..model.size import check_structural
-from .partition import canonical, classes_by_value
+from .classes import Classes
 from .records import Proof
 from .trajectory import separations
 
@@ -129,7 +129,7 @@ def prove_structural(net, init, values, base) -> Proof:
     """A ``Proof`` from colour refinement (``engine="structural"``)."""
     check_structural(net)
     colouring = colour_refinement(net, _base_colours(base, net.parameter_count))
-    classes = canonical(classes_by_value(colouring.parameters))
+    classes = Classes.by_value(colouring.parameters)
     note = (f"colour refinement converged after {colouring.rounds} rounds; it proves these ties with no algebra "
             "and does not decide coincidences (such as every gradient vanishing)")
     separated, apart = separations(net, values, classes)

@@ -41,7 +41,8 @@ from ..model.size import check_size
 from ..specs.examples import as_network
 from .equality import is_zero
 from .frozen import frozen_parameters
-from .partition import canonical, classes_by_value, split
+from .classes import Classes
+from .partition import split
 from .records import Proof, Round
 from .structural import prove_structural
 from .trajectory import separations
@@ -65,7 +66,7 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
         raise SymgradError(f"{init!r} is not an initialisation (Constant, Zero, Distinct, Tied or PerLayer)")
     net = network.with_data(data) if data else network
     values = init.values(net)
-    base = canonical(classes_by_value(values))
+    base = Classes.by_value(values)
     if engine == "structural":
 
         return prove_structural(net, init, values, base)
@@ -128,10 +129,7 @@ def _refine(net, base, seed) -> list[Round]:
     rounds: list[Round] = []
     classes = base
     while True:
-        substitution = [None] * net.parameter_count
-        for c in classes:
-            for p in c:
-                substitution[p] = params[c[0]]
+        substitution = Classes(classes).representatives(params)
         evaluator = Evaluator(net, substitution, seed=seed + len(rounds))
         cache: list = []
 
