@@ -68,6 +68,26 @@ def local_partials(net: Network, f: int, m, value: Callable[[int], object], targ
     return node.op.partials(args, uses, value(f), target_values(node, targets), m)
 
 
+def backward_nodes(net: Network) -> list[int]:
+    """The nodes a backward pass visits, last first: the neurons and function
+    nodes that lie on a path to the objective (every view of a derivation
+    walks this order)."""
+    live = net.reaches_objective
+    return [j for j in range(len(net.nodes) - 1, -1, -1) if live[j] and net.nodes[j].kind in (NEURON, FUNCTION)]
+
+
+def partials_of(net: Network, m, value: Callable[[int], object], targets: Mapping) -> Callable[[int], tuple]:
+    """``local_partials`` of each function node, computed once when first asked for."""
+    memo: dict[int, tuple] = {}
+
+    def partials(f: int) -> tuple:
+        if f not in memo:
+            memo[f] = local_partials(net, f, m, value, targets)
+        return memo[f]
+
+    return partials
+
+
 def node_delta(net: Network, j: int, m, params: Sequence, value, pre, delta, partials) -> object:
     """``delta_j`` from the deltas of the nodes that consume ``j``."""
     if j == net.objective:
@@ -103,17 +123,9 @@ def run(net: Network, m, params: Sequence, sample: Mapping | None = None) -> Pas
     for j, node in enumerate(net.nodes):
         if node.kind in (NEURON, FUNCTION):
             pres[j], values[j] = node_value(net, j, m, params, values.__getitem__, sample)
-    memo: dict[int, tuple] = {}
-
-    def partials(f: int) -> tuple:
-        if f not in memo:
-            memo[f] = local_partials(net, f, m, values.__getitem__, sample)
-        return memo[f]
-
-    live = net.reaches_objective
-    for j in range(n - 1, -1, -1):
-        if live[j] and net.nodes[j].kind in (NEURON, FUNCTION):
-            deltas[j] = node_delta(net, j, m, params, values.__getitem__, pres.__getitem__, deltas.__getitem__, partials)
+    partials = partials_of(net, m, values.__getitem__, sample)
+    for j in backward_nodes(net):
+        deltas[j] = node_delta(net, j, m, params, values.__getitem__, pres.__getitem__, deltas.__getitem__, partials)
     gradients = [parameter_gradient(net, p, m, values.__getitem__, deltas.__getitem__) for p in range(net.parameter_count)]
     return Pass(values, pres, deltas, gradients)
 

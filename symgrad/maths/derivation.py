@@ -32,7 +32,7 @@ from ..model.graph import Network
 from ..model.nodes import FUNCTION, NEURON
 from ..specs.examples import as_network
 from .backends import SYMBOLIC as S
-from .backprop import local_partials, node_delta, node_value, parameter_gradient, pre_activation, run
+from .backprop import backward_nodes, node_delta, node_value, parameter_gradient, partials_of, pre_activation, run
 
 PATH_LIMIT = 512  # the path form is shown only below this many paths
 
@@ -71,20 +71,10 @@ class Derivation(Printable):
     def deltas(self) -> dict[sp.Symbol, sp.Expr]:
         """``delta_j = act'(z_j) * (sum_e w_e delta_target + ...)`` in delta symbols."""
         net = self.network
-        memo: dict[int, tuple] = {}
-
-        def partials(f):
-            if f not in memo:
-                memo[f] = local_partials(net, f, S, self._symbol, {})
-            return memo[f]
-
-        out = {}
-        for j in range(len(net.nodes) - 1, -1, -1):
-            if net.reaches_objective[j] and net.nodes[j].kind in (NEURON, FUNCTION):
-                out[net.delta_symbol(j)] = node_delta(
-                    net, j, S, net.parameters, self._symbol, net.pre_symbol, net.delta_symbol, partials
-                )
-        return out
+        partials = partials_of(net, S, self._symbol, {})
+        return {net.delta_symbol(j): node_delta(net, j, S, net.parameters, self._symbol, net.pre_symbol,
+                                                 net.delta_symbol, partials)
+                for j in backward_nodes(net)}
 
     def chain(self, w) -> sp.Expr:
         """``dL/dw = sum over the edges of w of delta_target * y_source``."""
@@ -115,22 +105,16 @@ class Derivation(Printable):
     def _paths(self) -> dict[int, list[tuple]] | None:
         """For each live node, its delta as a list of products (one per path)."""
         net = self.network
-        memo: dict[int, tuple] = {}
+        partials = partials_of(net, S, self._symbol, {})
         paths: dict[int, list[tuple]] = {}
-        for j in range(len(net.nodes) - 1, -1, -1):
+        for j in backward_nodes(net):
             node = net.nodes[j]
-            if not net.reaches_objective[j] or node.kind not in (NEURON, FUNCTION):
-                continue
             if j == net.objective:
                 upstream = [()]
             else:
                 upstream = [(net.parameters[net.edge_param[e]],) + p
                             for e in net.out_edges[j] for p in paths.get(net.edge_target[e], [])]
-                for f, k in net.consumers[j]:
-                    if f in paths:
-                        if f not in memo:
-                            memo[f] = local_partials(net, f, S, self._symbol, {})
-                        upstream += [(memo[f][k],) + p for p in paths[f]]
+                upstream += [(partials(f)[k],) + p for f, k in net.consumers[j] if f in paths for p in paths[f]]
             if node.kind == NEURON:
                 slope = node.activation.slope(net.pre_symbol(j), node.symbol, S)
                 upstream = [(slope,) + p for p in upstream]
