@@ -55,7 +55,7 @@ def is_zero(e: sp.Expr) -> bool | None:
 
 
 def _expands_to_zero(e: sp.Expr) -> bool:
-    expanded = sp.expand(e)
+    expanded = sp.expand(_piecewise_as_symbols(e) if e.has(*PIECEWISE) else e)
     if expanded == 0:
         return True
     if size(expanded, CANCEL_LIMIT) > CANCEL_LIMIT:
@@ -68,6 +68,26 @@ def _expands_to_zero(e: sp.Expr) -> bool:
 
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, sp.Abs, sp.sign, sp.Piecewise)
 CASE_LIMIT = 81   # sign cases up to which an expression with piecewise functions is split (3 per function)
+
+
+def _piecewise_as_symbols(e: sp.Expr) -> sp.Expr:
+    """``e`` with each piecewise function replaced by a symbol, one per function
+    whose arguments expand alike (inner functions first).  Expanding the
+    result is expanding ``e`` without rebuilding ``Max`` and ``Heaviside`` at
+    every step of every expansion hint (SymPy compares a ``Max``'s arguments
+    each time it is built); a result 0 holds whatever values the symbols
+    stand for, so ``e`` is 0 too.
+
+    >>> z, w = sp.symbols("z w")
+    >>> _piecewise_as_symbols(w * sp.Max(0, z * (w + 1)) - sp.Max(0, z * w + z) * w).expand()
+    0
+    """
+    standing: dict = {}   # a function with expanded arguments -> the symbol it is replaced by
+    done: dict = {}
+    for f in sorted(e.atoms(*PIECEWISE), key=lambda f: size(f, EXPAND_LIMIT)):
+        rebuilt = f.func(*(sp.expand(a.xreplace(done)) for a in f.args))
+        done[f] = standing.setdefault(rebuilt, sp.Dummy("f")) if isinstance(rebuilt, PIECEWISE) else rebuilt
+    return e.xreplace(done)
 
 
 def real_symbols(e: sp.Expr) -> dict:
