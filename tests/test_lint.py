@@ -207,7 +207,7 @@ def test_train_mode_is_restored():
 
 def test_hash_collisions_never_give_false_ties(monkeypatch):
     """With a hash that collides almost always, verification keeps the result exact."""
-    from symgrad.tensor import palette
+    from symgrad.maths import palette
     model, inputs, loss, targets = command.build(os.path.join(MODELS, "widened_mlp.py"))
     good = lint(model, inputs, loss, targets)
     monkeypatch.setattr(palette, "row_hash", lambda tag, rows: (rows.sum(axis=1) % 5).astype(np.uint64))

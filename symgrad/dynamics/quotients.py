@@ -35,7 +35,7 @@ from ..model.graph import NetworkBuilder
 from ..model.nodes import BIAS, FUNCTION, INPUT, NEURON
 from ..proofs.equality import decide, difference_point
 from ..proofs.classes import Classes
-from ..proofs.structural import _base_colours, colour_refinement
+from ..proofs.structural import colour_refinement
 
 
 @dataclass(frozen=True, repr=False)
@@ -52,7 +52,7 @@ class LayerWidth(Printable):
 def node_colours(proof) -> tuple[int, ...]:
     """Colours of the nodes under the proof's invariant ties (equal colour: equal value)."""
     net = proof.network
-    return colour_refinement(net, _base_colours(proof.invariant_classes, net.parameter_count)).nodes
+    return colour_refinement(net, Classes(proof.invariant_classes).colours()).nodes
 
 
 def effective_width(proof) -> list[LayerWidth]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
+import numpy as np
+
 
 class Classes(tuple):
     """A partition of parameter indices (a tuple of sorted tuples, ordered by first member)."""
@@ -51,6 +53,17 @@ class Classes(tuple):
     def substitution(self, parameters: Sequence) -> dict:
         """Each parameter -> its class's first member (as a mapping of ``parameters``)."""
         return {parameters[p]: parameters[c[0]] for c in self for p in c}
+
+    def colours(self) -> np.ndarray:
+        """Each parameter's class number, by index (the initial colours of colour refinement).
+
+        >>> Classes([(0, 2), (1,)]).colours().tolist()
+        [0, 1, 0]
+        """
+        colour = np.zeros(sum(map(len, self)), np.int64)
+        for k, c in enumerate(self):
+            colour[list(c)] = k
+        return colour
 
     def symbols(self, parameters: Sequence) -> list[tuple]:
         """The classes with ``parameters`` in place of indices."""

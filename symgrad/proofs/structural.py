@@ -29,17 +29,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from ..base.progress import note
+from ..maths.palette import Palette
+from ..maths.refine import dense, reduce_groups
 from ..model.nodes import FUNCTION, INPUT, NEURON
 from ..model.size import check_structural
 from .classes import Classes
 from .records import Proof
 from .trajectory import separations
-
-SHIFT = 32
-
 
 @dataclass(frozen=True)
 class Colouring:
@@ -81,54 +81,60 @@ def _target_pattern(node, k, samples):
 
 def colour_refinement(net, initial_parameter_colours) -> Colouring:
     """Refine node and parameter colours to the coarsest equitable partition
-    finer than the initial colours."""
-    src, tgt, par = net.edge_source, net.edge_target, net.edge_param
+    finer than the initial colours.  A round is a few passes of the shared
+    kernel (``symgrad.maths.refine``) over the edge arrays: no Python loop
+    per node or edge."""
+    src, tgt, par = (np.asarray(a, np.int64) for a in (net.edge_source, net.edge_target, net.edge_param))
     n, count = len(net.nodes), net.parameter_count
-    col = _initial_node_colours(net)
-    pc = _intern(initial_parameter_colours)
-    args = [(j, node) for j, node in enumerate(net.nodes) if node.kind == FUNCTION]
+    col = np.asarray(_initial_node_colours(net), np.int64)
+    pc = dense(np.asarray(initial_parameter_colours, np.int64))[0]
+    relations = _relations(net)
     rounds = 0
     while True:
         rounds += 1
-        note(f"colour refinement: round {rounds}, {max(col) + 1:,} node colours")
-        ins: list[list[int]] = [[] for _ in range(n)]
-        outs: list[list[int]] = [[] for _ in range(n)]
-        per_param: list = [None] * count
-        for s, t, p in zip(src, tgt, par):
-            cp = pc[p] << SHIFT
-            ins[t].append(cp | col[s])
-            outs[s].append(cp | col[t])
-            key = col[s] << SHIFT | col[t]
-            seen = per_param[p]
-            if seen is None:
-                per_param[p] = key
-            elif isinstance(seen, list):
-                seen.append(key)
-            else:
-                per_param[p] = [seen, key]
-        related: list[list] = [[] for _ in range(n)]
-        for f, node in args:
-            for k, a in enumerate(node.args):
-                role = (node.op.role(k), _target_pattern(node, k, net.samples))
-                related[f].append(("arg", role, col[a]))
-                related[a].append(("in", role, col[f]))
-            related[f].extend(("use", col[u]) for u in node.uses)
-        new_col = _intern(
-            (col[j], tuple(sorted(ins[j])), tuple(sorted(outs[j])), tuple(sorted(related[j], key=repr)))
-            for j in range(n)
-        )
-        new_pc = _intern(
-            (pc[p], tuple(sorted(k)) if isinstance(k, list) else k) for p, k in enumerate(per_param)
-        )
-        if max(new_col) == max(col) and max(new_pc, default=-1) == max(pc, default=-1):
-            return Colouring(tuple(col), tuple(pc), rounds)
+        note(f"colour refinement: round {rounds}, {_distinct(col):,} node colours")
+        pal = Palette()
+
+        def multiset(tag, first, second, at, slots):
+            """The colour of the multiset of pairs (first, second) gathered at each slot."""
+            return reduce_groups(pal, tag, pal.intern(tag, np.stack([first, second], 1)), at, slots,
+                                 drop_zero=False, single=False)
+
+        signature = [col, multiset("in", pc[par], col[src], tgt, n), multiset("out", pc[par], col[tgt], src, n)]
+        signature += [multiset(kind, role, col[other], at, n) for kind, (at, other, role) in relations.items()]
+        new_col = dense(pal.intern("node", np.stack(signature, 1)))[0]
+        new_pc = dense(pal.intern("parameter", np.stack([pc, multiset("ends", col[src], col[tgt], par, count)], 1)))[0]
+        if _distinct(new_col) == _distinct(col) and _distinct(new_pc) == _distinct(pc):
+            return Colouring(tuple(col.tolist()), tuple(pc.tolist()), rounds)
         col, pc = new_col, new_pc
+
+
+def _relations(net) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The function nodes' relations, as arrays (node it is gathered at, node related,
+    role): a function node sees its arguments (with their roles) and the values it
+    uses; an argument sees the function nodes reading it."""
+    roles: dict = {}
+    found = {"argument": [], "reader": [], "use": []}
+    for f, node in enumerate(net.nodes):
+        if node.kind != FUNCTION:
+            continue
+        for k, a in enumerate(node.args):
+            role = roles.setdefault((node.op.role(k), _target_pattern(node, k, net.samples)), len(roles))
+            found["argument"].append((f, a, role))
+            found["reader"].append((a, f, role))
+        found["use"] += [(f, u, 0) for u in node.uses]
+    return {kind: tuple(np.array(column, np.int64) for column in (zip(*rows) if rows else ([], [], [])))
+            for kind, rows in found.items()}
+
+
+def _distinct(colours: np.ndarray) -> int:
+    return len(np.unique(colours))
 
 
 def prove_structural(net, init, values, base) -> Proof:
     """A ``Proof`` from colour refinement (``engine="structural"``)."""
     check_structural(net)
-    colouring = colour_refinement(net, _base_colours(base, net.parameter_count))
+    colouring = colour_refinement(net, Classes(base).colours())
     classes = Classes.by_value(colouring.parameters)
     note = (f"colour refinement converged after {colouring.rounds} rounds; it proves these ties with no algebra "
             "and does not decide coincidences (such as every gradient vanishing)")
@@ -137,10 +143,3 @@ def prove_structural(net, init, values, base) -> Proof:
                  at_init_classes=classes, invariant_classes=classes, stationary=None, notes=(note,),
                  frozen_parameters=None, separations=separated, not_separated=apart)
 
-
-def _base_colours(base, count) -> list[int]:
-    colour = [0] * count
-    for c, members in enumerate(base):
-        for p in members:
-            colour[p] = c
-    return colour

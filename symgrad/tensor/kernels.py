@@ -10,50 +10,13 @@ and row statistics are multisets: sorted rows interned by the palette.
 
 import numpy as np
 
-from .palette import ONE, ZERO
-from .palette import argsort_u64
+from ..maths.palette import ONE, ZERO, psort
+from ..maths.refine import CHUNK, reduce_groups
 
-_CHUNK = 1 << 21
 
 
 def size(shape):
     return int(np.prod(shape, dtype=np.int64))
-
-
-def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
-    """Colour of the multiset of ``values`` gathered at each of ``n`` targets.
-
-    ``drop_zero`` (sums): zero members are left out, no member gives ZERO,
-    one member is itself.  Otherwise (max, row statistics) every member
-    counts and ``single`` says whether one member is itself.
-    """
-    values = np.asarray(values, np.int64).ravel()
-    targets = np.asarray(targets, np.int64).ravel()
-    keep = targets >= 0
-    if drop_zero:
-        keep &= values != ZERO
-    if not keep.all():
-        values, targets = values[keep], targets[keep]
-    out = np.full(n, ZERO, np.int64)
-    if len(values) == 0:
-        return out
-    if len(targets) > 1 and (targets[1:] < targets[:-1]).any():
-        order, st = argsort_u64(targets.view(np.uint64))      # stable: members in order of targets
-        values, targets = values[order], st.view(np.int64)
-    counts = np.bincount(targets, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for c in np.unique(counts[counts > 0]):
-        t = np.flatnonzero(counts == c)
-        if c == 1 and single:
-            out[t] = values[starts[t]]
-            continue
-        step = max(1, _CHUNK // int(c))
-        for i in range(0, len(t), step):
-            tt = t[i:i + step]
-            rows = values[starts[tt][:, None] + np.arange(c)[None, :]]
-            rows.sort(axis=1)                               # the multiset: the sorted row
-            out[tt] = pal.intern(tag, rows)
-    return out
 
 
 def scatter_sum(pal, values, targets, n):
@@ -136,7 +99,7 @@ _MAX_SUPPORTS = 16
 
 def _sorted_nonzero(x):
     v = x[x != ZERO]
-    return np.sort(v) if v.size < (1 << 23) else __import__("symgrad.tensor.palette", fromlist=["psort"]).psort(v.copy())
+    return np.sort(v) if v.size < (1 << 23) else psort(v.copy())
 
 
 def _distinct_side(x, other):
@@ -207,7 +170,7 @@ def _general_dot(pal, a2, bt):
     uk, first, inv = np.unique(key.ravel(), return_index=True, return_inverse=True)
     total = len(uk)
     res_u = np.empty(total, np.int64)
-    step = max(1, _CHUNK // max(k, 1))
+    step = max(1, CHUNK // max(k, 1))
     for s in range(0, total, step):
         o = first[s:s + step]
         bi, rest = np.divmod(o, m * n)

@@ -17,8 +17,8 @@ import numpy as np
 from ..base.errors import SymgradError
 from ..base.progress import note
 from .interpret import run
-from .palette import ZERO, Palette
-from .palette import argsort_u64, mix
+from ..maths.palette import ZERO, Palette, argsort_u64
+from ..maths.refine import dense
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,6 @@ def initial_values(cap):
     vals = [cap.params[n].detach().cpu().double().numpy().ravel() for n in names]
     flat = np.concatenate(vals) if vals else np.zeros(0)
     return names, shapes, flat + 0.0
-
-
-def dense(keys):
-    """Dense ids (0..count-1) of a uint64 array, equal ids iff equal keys, and the count."""
-    if len(keys) == 0:
-        return np.zeros(0, np.int64), 0
-    order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
-    starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-    gid = np.cumsum(starts) - 1
-    out = np.empty(len(keys), np.int64)
-    out[order] = gid
-    return out, int(gid[-1]) + 1
 
 
 def value_classes(values):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from . import kernels as K
-from .palette import ZERO
+from ..maths.palette import ZERO
 
 RULES = {}
 

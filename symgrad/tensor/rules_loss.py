@@ -9,7 +9,7 @@ colours (generic data: any class may be the target) and the upstream delta.
 import numpy as np
 
 from . import kernels as K
-from .palette import ONE, ZERO
+from ..maths.palette import ONE, ZERO
 from .rules import back, rule, _unsupported
 
 

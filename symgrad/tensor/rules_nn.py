@@ -6,7 +6,7 @@ import numpy as np
 
 from . import kernels as K
 from . import rules_loss  # noqa: F401  (registers pooling and losses)
-from .palette import ZERO
+from ..maths.palette import ZERO
 from .rules import back, rule, _unsupported
 
 
