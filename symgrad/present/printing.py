@@ -13,6 +13,9 @@ from .expressions import latex, latex_text, short_text, text, with_factored
 from .phrases import at_init_heading, class_text, conclusion, data_phrase, derivative_label, frozen_lines, scope, separation_lines, stationary_text
 
 
+LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
+
+
 def derivation_text(d) -> str:
     """The derivation as text: forward equations, deltas, and for every
     parameter the chain of equalities from chain form to explicit form."""
@@ -33,10 +36,10 @@ def derivation_text(d) -> str:
     return "\n".join(lines)
 
 
-def derivation_latex(d) -> str:
+def derivation_latex(d, limit: int = LATEX_LIMIT) -> str:
     """The derivation as one LaTeX ``aligned`` block (for Jupyter)."""
     net = d.network
-    if net.parameter_count > LATEX_LIMIT:
+    if net.parameter_count > limit:
         return r"\text{%s}" % latex_text(f"Derivation of {network_summary(net)} (gradients elided: print it, "
                                              "or use .gradient(w))")
     objective = latex(net.nodes[net.objective].symbol)
@@ -45,9 +48,6 @@ def derivation_latex(d) -> str:
         steps = " = ".join(latex(s) for s in d.steps(w))
         rows.append(r"\frac{\partial %s}{\partial %s} &= %s" % (objective, latex(w), steps))
     return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
-
-
-LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
 
 
 def network_summary(net) -> str:
@@ -62,10 +62,10 @@ def network_summary(net) -> str:
     return f"{net.name!r}: layers {layers}; {counts}" if layers else f"{net.name!r}: {counts}"
 
 
-def network_latex(net) -> str:
+def network_latex(net, limit: int = LATEX_LIMIT) -> str:
     """The network's forward equations as LaTeX (for Jupyter); a summary
-    beyond ``LATEX_LIMIT`` parameters, as NumPy elides large arrays."""
-    if net.parameter_count > LATEX_LIMIT:
+    beyond ``limit`` parameters, as NumPy elides large arrays."""
+    if net.parameter_count > limit:
         return r"\text{%s}" % latex_text(f"Network {network_summary(net)} (equations elided)")
     rows = [f"{latex(y)} &= {latex(v)}" for y, v in derive(net).forward.items()]
     return "\\begin{aligned}%s\\end{aligned}" % r" \\ ".join(rows)
@@ -168,10 +168,10 @@ def trajectory_latex(trajectory) -> str:
     return "\\text{after step %d:}\\quad\\begin{aligned}%s\\end{aligned}" % (t, r" \\ ".join(rows))
 
 
-def proof_latex(proof) -> str:
+def proof_latex(proof, limit: int = LATEX_LIMIT) -> str:
     """The invariant classes as LaTeX (for Jupyter); a summary for many classes."""
     tied = [c for c in proof.invariant_classes if len(c) > 1]
-    if len(tied) > LATEX_LIMIT or sum(map(len, tied)) > 4 * LATEX_LIMIT:
+    if len(tied) > limit or sum(map(len, tied)) > 4 * limit:
         return r"\text{%s}" % latex_text(f"{len(tied):,} classes of tied parameters, "
                                              f"{sum(map(len, tied)):,} parameters in all (print the proof for them)")
     rows = [" = ".join(latex(p) for p in c) for c in proof.invariant if len(c) > 1] or [r"\text{no ties}"]
@@ -181,7 +181,21 @@ def proof_latex(proof) -> str:
 # -- the printers of symgrad's objects (symgrad.base.printable) ---------------------------------
 class ObjectPrinter:
     """Prints an object with the method ``_print_<Class>`` of its class or
-    the nearest base that has one (as SymPy's printers do)."""
+    the nearest base that has one, under settings (``_default_settings``,
+    overridden by keyword), as SymPy's printers do.
+
+    >>> from symgrad import examples, prove, Constant
+    >>> print(TextPrinter(summary_limit=5).doprint(prove(examples.toy(), Constant("a"))).splitlines()[3])
+    Equal gradients at the initial point: 4 classes: 1 with 4 parameters, 3 with 2 parameters each
+    """
+
+    _default_settings: dict = {}
+
+    def __init__(self, **settings):
+        unknown = sorted(set(settings) - set(self._default_settings))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting {', '.join(unknown)}")
+        self._settings = {**self._default_settings, **settings}
 
     def doprint(self, obj) -> str:
         for cls in type(obj).__mro__:
@@ -194,6 +208,8 @@ class ObjectPrinter:
 class TextPrinter(ObjectPrinter):
     """``str``: readable text for a terminal."""
 
+    _default_settings = {"summary_limit": SUMMARY_LIMIT}
+
     def _print_Network(self, net) -> str:
         counts = f"{len(net.input_nodes)} inputs, {len(net.neurons)} neurons, {net.weight_count} weights"
         if net.bias_count:
@@ -204,7 +220,8 @@ class TextPrinter(ObjectPrinter):
         return derivation_text(d)
 
     def _print_Proof(self, proof) -> str:
-        return proof_summary(proof) if proof.network.parameter_count > SUMMARY_LIMIT else proof_text(proof)
+        big = proof.network.parameter_count > self._settings["summary_limit"]
+        return proof_summary(proof) if big else proof_text(proof)
 
     def _print_Trajectory(self, trajectory) -> str:
         return trajectory_text(trajectory)
@@ -293,20 +310,22 @@ class ShortPrinter(TextPrinter):
 class LatexObjectPrinter(ObjectPrinter):
     """LaTeX (math mode, no delimiters) for Jupyter and ``sympy.latex``."""
 
+    _default_settings = {"latex_limit": LATEX_LIMIT}
+
     def _print_Network(self, net) -> str:
-        return network_latex(net)
+        return network_latex(net, self._settings["latex_limit"])
 
     def _print_Derivation(self, d) -> str:
-        return derivation_latex(d)
+        return derivation_latex(d, self._settings["latex_limit"])
 
     def _print_Proof(self, proof) -> str:
-        return proof_latex(proof)
+        return proof_latex(proof, self._settings["latex_limit"])
 
     def _print_Trajectory(self, trajectory) -> str:
         return trajectory_latex(trajectory)
 
     def _print_Description(self, d) -> str:
-        return network_latex(d.network)
+        return network_latex(d.network, self._settings["latex_limit"])
 
     def _print_Quotient(self, q) -> str:
         rows = [f"{latex(k)} &= {latex(v)}" for k, v in q.merged.items()]
