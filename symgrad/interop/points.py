@@ -42,16 +42,15 @@ SILU_SLOPE = sp.Lambda(_Z, sp.diff(SILU(_Z), _Z))  # sigma'(z), which symgrad ke
 def random_point(net, rng: random.Random) -> dict:
     """Values for the parameters and the data's free symbols (see the module)."""
     symbols = dict.fromkeys(net.parameters)
-    for sample in net.samples:
-        for value in [*(sample.get(x, x) for x in net.inputs), *(sample.get(t, t) for t in net.targets)]:
-            symbols.update(dict.fromkeys(sorted(sp.sympify(value).free_symbols - symbols.keys(), key=str)))
+    for values in net.sample_values():
+        for value in values.values():
+            symbols.update(dict.fromkeys(sorted(value.free_symbols - symbols.keys(), key=str)))
     return points.random_point(symbols, rng, SCALE)
 
 
 def sample_values(net, point: dict) -> list[dict]:
     """Each sample's inputs and targets at ``point``, as exact rationals."""
-    return [{s: sp.sympify(sample.get(s, s)).xreplace(point) for s in (*net.inputs, *net.targets)}
-            for sample in net.samples]
+    return net.sample_values(lambda v: sp.sympify(v).xreplace(point))
 
 
 def exact_gradients(net, point: dict) -> list[float]:

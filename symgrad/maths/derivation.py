@@ -32,7 +32,7 @@ from ..model.graph import Network
 from ..model.nodes import FUNCTION, NEURON
 from ..specs.examples import as_network
 from .backends import SYMBOLIC as S
-from .backprop import backward_nodes, node_delta, node_value, parameter_gradient, partials_of, pre_activation, run
+from .backprop import backward_nodes, gradients_over, node_delta, node_value, parameter_gradient, partials_of, pre_activation
 
 PATH_LIMIT = 512  # the path form is shown only below this many paths
 
@@ -85,8 +85,7 @@ class Derivation(Printable):
     @cached_property
     def _explicit(self) -> list[sp.Expr]:
         net = self.network
-        per_sample = [run(net, S, net.parameters, s).gradients for s in net.samples]
-        return [sp.Add(*g) for g in zip(*per_sample)]
+        return gradients_over(net, S, net.parameters, net.samples)
 
     def gradient(self, w) -> sp.Expr:
         """The exact gradient with respect to ``w``, in inputs and parameters."""

@@ -183,6 +183,15 @@ class Network(Printable):
         (by default a single sample, the symbols themselves)."""
         return self.data if self.data else ({},)
 
+    def sample_values(self, value=sp.sympify) -> list[dict]:
+        """Each sample as a value for every input and target (a symbol a sample
+        leaves as it is stands for itself), each passed through ``value``.
+
+        >>> Network.mlp([2, 1]).with_data([{"x1": 3}]).sample_values()
+        [{x1: 3, x2: x2}]
+        """
+        return [{s: value(sample.get(s, s)) for s in (*self.inputs, *self.targets)} for sample in self.samples]
+
     def with_data(self, samples: Sequence[Mapping] | None) -> "Network":
         """A copy whose data are ``samples`` (dicts: input/target symbol -> value)."""
         return replace(self, data=check_samples(self, samples) if samples else None)

@@ -40,7 +40,7 @@ def data_phrase(net) -> str | None:
     >>> data_phrase(examples.toy().with_data([{}, {x1: 3}]))   # x2 is left as it is in both samples
     'sample 2: x1 = 3; x2 the same in samples 1 and 2'
     """
-    full = [{s: sp.sympify(sample.get(s, s)) for s in (*net.inputs, *net.targets)} for sample in net.samples]
+    full = net.sample_values()
     shared = _shared_across_samples(full)
     phrases = [_sample_phrase(net, values, shared) for values in full]
     if len(phrases) == 1:

@@ -90,9 +90,8 @@ def _run(net, values, classes, left: set, lr: Fraction, rng: random.Random) -> l
     """One run: certify (and remove from ``left``) the pairs it separates."""
     m = EXACT if is_rational_network(net) else INTERVAL
     symbols = set().union(*(sp.sympify(v).free_symbols for v in values))
-    for sample in net.samples:
-        for s in (*net.inputs, *net.targets):
-            symbols |= sp.sympify(sample.get(s, s)).free_symbols
+    for sample in net.sample_values():
+        symbols = symbols.union(*(v.free_symbols for v in sample.values()))
     point = {s: random_value(s, rng) for s in sorted(symbols, key=str)}
     exact = {s: sp.Rational(q.numerator, q.denominator) for s, q in point.items()}
 
@@ -101,7 +100,7 @@ def _run(net, values, classes, left: set, lr: Fraction, rng: random.Random) -> l
         return m.number(Fraction(int(value.p), int(value.q)) if value.is_Rational else value)
 
     params = [number(v) for v in values]
-    samples = [{s: number(sample.get(s, s)) for s in (*net.inputs, *net.targets)} for sample in net.samples]
+    samples = net.sample_values(number)
     step_size = m.number(lr)
     found = []
     for step in range(STEPS + 1):

@@ -110,7 +110,7 @@ class Evaluator:
             return cache[expr]
 
         params = [number(p) for p in self.params]
-        samples = [{s: number(sample.get(s, s)) for s in (*net.inputs, *net.targets)} for sample in net.samples]
+        samples = net.sample_values(number)
         return gradients_over(net, m, params, samples)
 
     def key(self, p: int) -> tuple:
