@@ -28,6 +28,7 @@ def _objects():
         "Counterexample": sg.learning_rate_counterexample(sg.Network.mlp([2, 2, 1], activation="sigmoid",
                                                                           objective="perceptron")),
         "NetworkBuilder": sg.NetworkBuilder("b"), "Node": net.nodes[0], "Layer": net.layers[0],
+        "GradientDescent": sg.GradientDescent(), "Momentum": sg.Momentum(), "Adam": sg.Adam(beta1=0.9),
     }
 
 
@@ -54,6 +55,9 @@ def test_printed_forms_say_what_the_object_is():
     assert str(OBJECTS["Layer"]) == "layer 'inputs' (input): 2 units"
     assert str(OBJECTS["NetworkBuilder"]) == "NetworkBuilder 'b': 0 nodes, 0 weights, 0 biases so far"
     assert "grows in some direction" in str(OBJECTS["Linearisation"])
+    assert str(OBJECTS["GradientDescent"]) == "GradientDescent"
+    assert repr(OBJECTS["Momentum"]) == "<Momentum (beta = beta)>"
+    assert str(OBJECTS["Adam"]) == "Adam (beta1 = 0.9, beta2 = beta2, eps = epsilon)"
     assert str(OBJECTS["LearningRateTheorem"]).startswith("Learning rate from zero init on 'perceptron': eta only")
 
 

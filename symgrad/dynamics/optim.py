@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..base.errors import SymgradError
+from ..base.printable import Printable
 
 
-@dataclass(frozen=True)
-class Optimiser:
+@dataclass(frozen=True, repr=False)
+class Optimiser(Printable):
     """An elementwise optimiser (abstract)."""
 
     name = "optimiser"
@@ -41,7 +42,7 @@ class Optimiser:
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradientDescent(Optimiser):
     """``w <- w - lr * g``."""
 
@@ -51,7 +52,7 @@ class GradientDescent(Optimiser):
         return w - lr * g, None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Momentum(Optimiser):
     """Heavy ball: ``v <- beta v + g``, ``w <- w - lr v`` (PyTorch's SGD momentum)."""
 
@@ -66,7 +67,7 @@ class Momentum(Optimiser):
         return w - lr * v, v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Adam(Optimiser):
     """Adam with bias correction: moments of ``g`` and ``g**2`` per parameter."""
 

@@ -8,6 +8,8 @@ that arrange strings printed by ``expressions`` and ``phrases``.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ..maths.derivation import derive
 from .expressions import latex, latex_text, short_text, text, with_factored
 from .phrases import at_init_heading, class_text, conclusion, data_phrase, derivative_label, frozen_lines, scope, separation_lines, stationary_text
@@ -269,6 +271,10 @@ class TextPrinter(ObjectPrinter):
         return (f"Counterexample on {found.network.name!r}: learning rates {lrs} predict "
                 f"{' and '.join(text(p) for p in found.predictions)} on sample {found.sample + 1} after {found.step} "
                 f"updates from w(0) = ({', '.join(text(w) for w in found.init)})")
+
+    def _print_Optimiser(self, opt) -> str:
+        settings = ", ".join(f"{f.name} = {text(getattr(opt, f.name))}" for f in dataclasses.fields(opt))
+        return f"{type(opt).__name__}" + (f" ({settings})" if settings else "")
 
     def _print_NetworkBuilder(self, b) -> str:
         return f"NetworkBuilder {b.name!r}: {b.node_count} nodes, {b.weight_total} weights, {b.bias_total} biases so far"
