@@ -42,10 +42,13 @@ def test_zero_gated_mlp_never_moves_behind_relu():
 
 
 def test_lora_with_only_b_zero_learns():
-    r, _ = example("lora_b_zero")
+    r, model = example("lora_b_zero")
     assert r.ok and not any(m.any() for n, m in r.frozen.items() if r.trainable[n])
     learns = [f for f in r.findings if f.kind == "learns"]
     assert [f.parameters for f in learns] == [("0.lora_B",)]
+    a = model[0].lora_A.detach()
+    assert (a != 0).all() and len(a.unique()) > 1   # what the finding says of lora_A, read off the model itself
+    assert learns[0].message.startswith("0.lora_B starts at zero and learns (0.lora_A is random: no entry 0, not all equal)")
     assert "above the rounding bound" in learns[0].evidence
     assert r.frozen["0.base.weight"].all() and not r.trainable["0.base.weight"]   # requires_grad=False
 

@@ -194,8 +194,21 @@ class Report:
             how = ("its gradient at init is nonzero" if hit and hit[0] == 0 else
                    "it receives a gradient once other parameters have moved")
             ev = E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
-            self.add("learns", module_of(n), f"{n} starts at zero and learns: {how} "
+            self.add("learns", module_of(n), f"{n} starts at zero and learns{self._beside(n)}: {how} "
                      f"(not frozen: the zero fixpoint does not hold for it)", ev, [n])
+
+    def _beside(self, name):
+        """The parameters of the same module that start nonzero, as they start
+        (``(lora_A is random)``): what a zero parameter's gradient can flow through."""
+        found = []
+        for other in self.fp.names:
+            v = self.values[other]
+            if other == name or module_of(other) != module_of(name) or v.size == 0 or not (v != 0).any():
+                continue
+            start = ("random: no entry 0, not all equal" if len(np.unique(v)) > 1 else f"the constant {float(v.flat[0]):g}") if (v != 0).all() \
+                else "partly nonzero"
+            found.append(f"{other} is {start}")
+        return f" ({'; '.join(found)})" if found else ""
 
     def separation_findings(self):
         """Deep copies (equal random values, same local name) that the refinement separates."""
