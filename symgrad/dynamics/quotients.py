@@ -33,8 +33,8 @@ from ..maths.backends import SYMBOLIC
 from ..maths.backprop import run
 from ..model.graph import NetworkBuilder
 from ..model.nodes import BIAS, FUNCTION, INPUT, NEURON
-from ..proofs.equality import decide, difference_point
 from ..proofs.classes import Classes
+from ..proofs.equality import decide, difference_point
 from ..proofs.structural import colour_refinement
 
 

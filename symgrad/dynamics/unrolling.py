@@ -25,8 +25,8 @@ from ..base.printable import Printable
 from ..base.values import to_expr
 from ..maths.backends import SYMBOLIC
 from ..maths.step import update
-from ..proofs.equality import difference_point, group_equal
 from ..proofs.classes import Classes
+from ..proofs.equality import difference_point, group_equal
 from ..proofs.witness import is_rational_network
 from .optim import Optimiser, optimiser as parse_optimiser
 

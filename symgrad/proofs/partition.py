@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .equality import decide
 from .classes import Classes
+from .equality import decide
 from .records import Split
 
 

@@ -41,6 +41,7 @@ from .classes import Classes
 from .records import Proof
 from .trajectory import separations
 
+
 @dataclass(frozen=True)
 class Colouring:
     """Final colours: one per node and one per parameter, and the rounds taken."""
@@ -97,8 +98,8 @@ def colour_refinement(net, initial_parameter_colours) -> Colouring:
 
         def multiset(tag, first, second, at, slots):
             """The colour of the multiset of pairs (first, second) gathered at each slot."""
-            return reduce_groups(pal, tag, pal.intern(tag, np.stack([first, second], 1)), at, slots,
-                                 drop_zero=False, single=False)
+            pairs = pal.intern((tag, "pair"), np.stack([first, second], 1))
+            return reduce_groups(pal, (tag, "multiset"), pairs, at, slots, drop_zero=False, single=False)
 
         signature = [col, multiset("in", pc[par], col[src], tgt, n), multiset("out", pc[par], col[tgt], src, n)]
         signature += [multiset(kind, role, col[other], at, n) for kind, (at, other, role) in relations.items()]

@@ -39,9 +39,9 @@ from ..maths.backprop import gradients_over
 from ..model.constraints import Constant, Constraint
 from ..model.size import check_size
 from ..specs.examples import as_network
+from .classes import Classes
 from .equality import is_zero
 from .frozen import frozen_parameters
-from .classes import Classes
 from .partition import split
 from .records import Proof, Round
 from .structural import prove_structural

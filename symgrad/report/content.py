@@ -19,10 +19,10 @@ from ..present.expressions import factored, latex, with_factored
 from ..present.phrases import conclusion, scope
 from ..proofs.trajectory import by_run
 from .analyses import analysis
-from .study import study_example, study_network
 from .breaking import width
 from .diagram import diagram
 from .environment import TeX, escape
+from .study import study_example, study_network
 from .typeset import MAX_ROWS, PAGE, block, chain, listing, members, node_names, partial, partials, tex
 
 def tied_text(proof) -> TeX:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..base.errors import SymgradError
 from ..dynamics.linearisation import linearise
 from ..dynamics.perceptron import learning_rate_counterexample, learning_rate_theorem
 from ..dynamics.quotients import effective_width, quotient
 from ..dynamics.training import train
 from ..dynamics.unrolling import unroll
-from ..base.errors import SymgradError
 from ..maths.derivation import Derivation, derive
 from ..model.activations import relu
 from ..model.size import check_report_size

@@ -11,9 +11,9 @@ import operator
 import numpy as np
 
 from ..base.errors import SymgradError
+from ..maths.palette import ONE, ZERO
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
-from ..maths.palette import ONE, ZERO
 from .rules import RULES, T
 
 RANDOM = {"rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal",

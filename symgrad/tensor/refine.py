@@ -16,9 +16,9 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.progress import note
-from .interpret import run
 from ..maths.palette import ZERO, Palette, argsort_u64
 from ..maths.refine import dense
+from .interpret import run
 
 
 @dataclass(frozen=True)

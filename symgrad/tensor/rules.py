@@ -10,8 +10,8 @@ with the same kernels.  Network-level ops live in ``rules_nn``.
 import numpy as np
 
 from ..base.errors import SymgradError
-from . import kernels as K
 from ..maths.palette import ZERO
+from . import kernels as K
 
 RULES = {}
 

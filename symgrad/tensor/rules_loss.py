@@ -8,8 +8,8 @@ colours (generic data: any class may be the target) and the upstream delta.
 
 import numpy as np
 
-from . import kernels as K
 from ..maths.palette import ONE, ZERO
+from . import kernels as K
 from .rules import back, rule, _unsupported
 
 

@@ -4,9 +4,9 @@ pooling and losses are in ``rules_loss``."""
 
 import numpy as np
 
+from ..maths.palette import ZERO
 from . import kernels as K
 from . import rules_loss  # noqa: F401  (registers pooling and losses)
-from ..maths.palette import ZERO
 from .rules import back, rule, _unsupported
 
 
