@@ -58,7 +58,7 @@ def prove(network, init: Constraint | None = None, engine: str = "algebraic", da
     ``Constant("a")``) and which ties last forever; ``data`` (a list of
     samples, see ``symgrad.model.data``) sums the gradient over several samples.
     The algebraic engine refuses networks beyond ``max_size`` (default
-    ``symgrad.base.limits.ALGEBRAIC_LIMIT``; see ``symgrad.base.limits.work_size``)."""
+    ``symgrad.base.limits.ALGEBRAIC_LIMIT``; see ``symgrad.model.size.work_size``)."""
     network = as_network(network, "sg.prove")
     phase("proving", f"proving the ties of {network.name} ({network.parameter_count:,} parameters, {engine} engine)")
     init = init if init is not None else Constant("a")
