@@ -16,7 +16,9 @@ True
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
+from functools import reduce
 
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
@@ -125,6 +127,11 @@ class Interval(_Sign):
     ctx = MPIntervalContext()   # symgrad's own context: mpmath's global ``iv`` keeps its precision
     ctx.dps = 60
     one, zero = ctx.mpf(1), ctx.mpf(0)
+
+    def total(self, terms):
+        """The sum from the first term on (``sum`` would first add the integer 0,
+        converting it to an interval for every sum: the same enclosure, slower)."""
+        return reduce(operator.add, terms) if terms else self.zero
 
     def number(self, q):
         if isinstance(q, (int, Fraction)):

@@ -143,7 +143,8 @@ class Evaluator:
 def _bucket(interval) -> str:
     """A key for grouping interval values: 0 for an enclosure of 0 (an
     exact zero computed in interval arithmetic), else 20 digits of the midpoint."""
-    return "0" if 0 in interval else _digits(interval, 20)
+    low, high = interval._mpi_   # ``0 in interval`` without converting 0 to an interval each time
+    return "0" if mpmath.libmp.mpf_sign(low) <= 0 <= mpmath.libmp.mpf_sign(high) else _digits(interval, 20)
 
 
 def _digits(interval, digits: int) -> str:
