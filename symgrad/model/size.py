@@ -23,12 +23,33 @@ from .nodes import FUNCTION, NEURON
 
 def cost_factor(net) -> int:
     """How much more than a linear network each edge and neuron costs the algebraic engine:
-    ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too."""
-    nonlinear = any(not net.nodes[j].activation.polynomial for j in net.neurons) or any(
-        not node.op.polynomial for node in net.nodes if node.kind == FUNCTION)
-    if not nonlinear:
-        return 1
-    return NONLINEAR_COST * (BIAS_COST if net.bias_count else 1)
+    ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too,
+    times the classes of a softmax behind non-polynomial hidden units (every logit's
+    gradient then carries every class's probability through them).
+
+    >>> from symgrad import Network
+    >>> [cost_factor(Network.mlp([2, 2, 1], activation=a)) for a in ("identity", "tanh")]
+    [1, 4]
+    >>> cost_factor(Network.mlp([2, 2, 10], activation="tanh", objective="cross_entropy"))
+    40
+    """
+    factor = 1
+    for times, _ in _cost_reasons(net):
+        factor *= times
+    return factor
+
+
+def _cost_reasons(net) -> list[tuple[int, str]]:
+    hidden = any(not net.nodes[j].activation.polynomial for j in net.neurons)
+    functions = [node for node in net.nodes if node.kind == FUNCTION and not node.op.polynomial]
+    if not hidden and not functions:
+        return []
+    reasons = [(NONLINEAR_COST * (BIAS_COST if net.bias_count else 1),
+                "non-polynomial activations with biases" if net.bias_count else "non-polynomial activations")]
+    classes = max((len(node.args) for node in functions), default=0)
+    if hidden and classes > 1:
+        reasons.append((classes, f"a softmax over {classes} classes behind them"))
+    return reasons
 
 
 def work_size(net) -> int:
@@ -53,9 +74,8 @@ def check_size(net, limit: int | None = None) -> None:
     size = work_size(net)
     hint = "use the structural engine (--engine structural), or raise the limit (--max-size)"
     if size > limit:
-        factor = cost_factor(net)
-        weighted = (f", times {factor} for {'non-polynomial activations with biases' if factor > NONLINEAR_COST else 'non-polynomial activations'}"
-                    if factor > 1 else "")
+        reasons = _cost_reasons(net)
+        weighted = f", times {cost_factor(net)} for {' and '.join(why for _, why in reasons)}" if reasons else ""
         raise SymgradError(f"{elide(repr(net.name))} is too large for the algebraic engine (size {size:,} > limit "
                            f"{limit:,}: edges and neurons times samples{weighted}); {hint}")
     deepest = depth(net)
