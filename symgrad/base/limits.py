@@ -19,6 +19,7 @@ ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of w
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
 MAX_EDGES = 5_000_000     # networks symgrad builds at all (about 15 s to build, for the structural engine)
 MAX_NODES = 200_000
+SCALAR_MODEL_NODES = 20_000  # scalar nodes of an imported torch model (beyond, the algebraic engine is out of reach)
 MAX_SAMPLES = 1_000       # samples in the data
 MAX_SAMPLE_VALUES = 200_000  # samples times (inputs + targets): the values the data holds (about 1.5 s to make)
 MAX_STEPS = 10            # unrolled symbolic steps (expressions grow fast with the steps)

@@ -60,6 +60,10 @@ def _operation(node, args: list, uses: list, targets):
         return (uses[0].detach() - targets[0]) * args[0]
     if name == "apply":
         return _activation(node.op.activation.name)(args[0])
+    if name == "product":
+        return args[0] * args[1]
+    if name == "affine":
+        return sum((float(c) * a for c, a in zip(node.op.coefficients, args)), torch.tensor(float(node.op.offset), dtype=torch.float64))
     raise SymgradError(f"no PyTorch counterpart for the operation {name!r}")
 
 

@@ -167,6 +167,37 @@ class Tied(Constraint):
         return "" if self.biases is None else super().bias_phrase(net)
 
 
+@dataclass(frozen=True, repr=False)
+class Given(Constraint):
+    """Every parameter at a value of its own: ``values`` pairs a name with its
+    start (an imported model's initialisation, its floats read exactly).
+    Parameters it does not name stand for themselves (distinct).
+
+    >>> from symgrad import Network
+    >>> Given((("w1", 0.5), ("w2", 0.5))).values(Network.mlp([3, 1]))
+    [1/2, 1/2, w3]
+    """
+
+    given: tuple = ()
+
+    def values(self, net) -> list[sp.Expr]:
+        values = list(net.parameters)
+        for name, value in self.given:
+            values[net.index_of(name)] = sp.Rational(value) if isinstance(value, float) else _value(value)
+        return values
+
+    def _weights(self, net, params):
+        values = self.values(net)
+        return [values[p] for p in params]
+
+    def describe(self) -> str:
+        count = len({v for _, v in self.given})
+        return f"every parameter at its given value ({count} distinct value{'s' * (count != 1)})"
+
+    def bias_phrase(self, net) -> str:
+        return ""
+
+
 def weight_layers(net) -> list[int]:
     """The layer of each parameter: the layer of the unit its edges go into."""
     return [net.nodes[net.edge_target[edges[0]]].layer for edges in net.param_edges]

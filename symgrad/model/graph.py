@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
 import sympy as sp
 
 from ..base.errors import SymgradError
@@ -30,6 +31,7 @@ from ..base.printable import Printable
 from . import layers
 from .activations import IDENTITY, Activation
 from .data import check_samples
+from .sharing import shared_numbering
 from .nodes import BIAS, FUNCTION, INPUT, NEURON, Layer, Node, validate
 from .ops import Op
 
@@ -306,6 +308,26 @@ class NetworkBuilder(Printable):
         self.targets_of_edges.append(target)
         self.params.append(param)
 
+    def connect_many(self, sources, targets, params) -> None:
+        """``connect`` for arrays of edges at once (checked as a whole):
+        >>> b = NetworkBuilder()
+        >>> x, y = b.input("x"), b.neuron("y", 1)
+        >>> b.connect_many([x, x], [y, y], [b.weight(), b.weight()])
+        >>> b.build(objective=y).weights
+        (w1, w2)
+        """
+        src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+        n = len(self.nodes)
+        neuron = np.fromiter((node.kind == NEURON for node in self.nodes), bool, n)
+        forward = ((src >= 0) & (src < tgt)) | (src == (-1 if self._bias_node is None else self._bias_node))
+        bad = ~(forward & (tgt < n) & (tgt >= 0)) | ~neuron[np.clip(tgt, 0, n - 1)]
+        if bad.any():
+            e = int(np.flatnonzero(bad)[0])
+            raise SymgradError(f"edge {src[e]}->{tgt[e]} does not go forward into an existing neuron")
+        self.sources.extend(src.tolist())
+        self.targets_of_edges.extend(tgt.tolist())
+        self.params.extend(np.asarray(params, np.int64).tolist())
+
     def add_bias(self, target: int, param: int) -> None:
         self.connect(self.bias_node, target, param)
 
@@ -346,28 +368,8 @@ class NetworkBuilder(Printable):
         >>> b.build(objective=y).weights
         (w1, w2)
         """
-        weights = [n or f"w{i + 1}" for i, n in enumerate(self.weight_names)]
-        biases = [n or f"b{k + 1}" for k, n in enumerate(self.bias_names)]
-        refs = {n: i for i, n in enumerate(weights)} | {n: -(k + 1) for k, n in enumerate(biases)}
-        merged, seen = {}, set()
-        for group in groups:
-            members = []
-            for member in group:
-                if member not in refs:
-                    raise SymgradError(f"there is no weight or bias {member!r} to share")
-                if member in seen:
-                    raise SymgradError(f"{member} is in two shared groups: merge them")
-                seen.add(member)
-                members.append(refs[member])
-            if len({m >= 0 for m in members}) > 1:
-                raise SymgradError(f"a weight cannot be shared with a bias: {', '.join(group)}")
-            merged.update((m, members[0]) for m in members[1:])
-        kept_w = [i for i in range(len(weights)) if i not in merged]
-        kept_b = [k for k in range(len(biases)) if -(k + 1) not in merged]
-        renumber = {old: new for new, old in enumerate(kept_w)} | {-(k + 1): -(new + 1) for new, k in enumerate(kept_b)}
-        self.params = array("l", (renumber[merged.get(p, p)] for p in self.params))
-        self.weight_names = [weights[i] for i in kept_w]
-        self.bias_names = [biases[k] for k in kept_b]
+        renumber, self.weight_names, self.bias_names = shared_numbering(self.weight_names, self.bias_names, groups)
+        self.params = array("l", (renumber[p] for p in self.params))
 
     def build(self, objective: int) -> Network:
         weights = len(self.weight_names)

@@ -12,10 +12,13 @@ differentiated through; ``uses`` are nodes whose values the formulas quote
 (-t1 + y1*(t1 + t2), -t2 + y2*(t1 + t2))
 >>> CrossEntropy().partials((a1, a2), (y1, y2), None, (1, 0), SYMBOLIC)
 (y1 - 1, y2)
+>>> Product().value((a1, a2), (), (), SYMBOLIC), Affine((Fraction(1, 2), Fraction(-1)), 3).value((a1, a2), (), (), SYMBOLIC)
+(a1*a2, a1/2 - a2 + 3)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,11 @@ class Op:
     def role(self, index: int):
         """A label telling apart arguments the operation treats differently."""
         return self.name
+
+    @property
+    def key(self):
+        """What tells two nodes of this operation apart, beyond their arguments' roles."""
+        return (self.name, getattr(self, "activation", None))
 
 
 def _key(value):
@@ -151,3 +159,55 @@ class Apply(Op):
 
     def partials(self, args, uses, own, targets, m):
         return (self.activation.slope(args[0], own, m),)
+
+
+@dataclass(frozen=True, slots=True)
+class Product(Op):
+    """``y = a * b``: the product of two values (attention's query-key and
+    probability-value products, gates).  Its partials are the other factor."""
+
+    name = "product"
+
+    def value(self, args, uses, targets, m):
+        return args[0] * args[1]
+
+    def partials(self, args, uses, own, targets, m):
+        return (args[1], args[0])
+
+    def role(self, index: int):
+        return "factor"
+
+
+def _number(m, q: Fraction):
+    return m.one if q == 1 else m.zero if q == 0 else m.number(q)
+
+
+@dataclass(frozen=True, slots=True)
+class Affine(Op):
+    """``y = offset + sum_k c_k a_k`` with fixed rational coefficients: a
+    residual sum, a mean, a scale such as attention's ``1/sqrt(d)``, a constant
+    added.  A coefficient tells its argument apart (its role)."""
+
+    coefficients: tuple[Fraction, ...] = ()
+    offset: Fraction = Fraction(0)
+    name = "affine"
+
+    @property
+    def symmetric(self) -> bool:
+        return len(set(self.coefficients)) <= 1
+
+    def value(self, args, uses, targets, m):
+        terms = [a if c == 1 else _number(m, c) * a for c, a in zip(self.coefficients, args) if c != 0]
+        if self.offset or not terms:
+            terms.append(_number(m, self.offset))
+        return m.total(terms)
+
+    def partials(self, args, uses, own, targets, m):
+        return tuple(_number(m, c) for c in self.coefficients)
+
+    def role(self, index: int):
+        return ("coefficient", self.coefficients[index])
+
+    @property
+    def key(self):
+        return (self.name, self.offset)

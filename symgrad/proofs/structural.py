@@ -66,7 +66,7 @@ def _initial_node_colours(net) -> list[int]:
             key = ("neuron", node.activation)
         elif node.kind == FUNCTION:
             roles = tuple(sorted((node.op.role(k), _target_pattern(node, k, samples)) for k in range(len(node.args))))
-            key = ("function", node.op.name, getattr(node.op, "activation", None), roles)
+            key = ("function", node.op.key, roles)
         else:
             key = (node.kind,)
         signature.append((j == net.objective, key))

@@ -29,13 +29,18 @@ class T:
         return self.c.shape
 
 
-def rule(*names):
-    """Register one rule under several aten op names."""
-    def register(fn):
-        for name in names:
-            RULES[name] = fn
-        return fn
-    return register
+def registrar(table: dict):
+    """The decorator that registers one rule of ``table`` under several aten op names."""
+    def rule(*names):
+        def register(fn):
+            for name in names:
+                table[name] = fn
+            return fn
+        return register
+    return rule
+
+
+rule = registrar(RULES)
 
 
 def colours(pal, x, shape=()):
@@ -213,21 +218,33 @@ SHAPE_OPS = [
 ]
 
 
-def _index_map(target, x, args, kwargs):
-    """Run the op on the element indices of ``x``: source index per output element."""
+def index_map(target, shape, args, kwargs):
+    """Run a shape or indexing op on the element indices of a tensor of ``shape``
+    (its other arguments real values): the source index of every output
+    element, per output, and the fill value of positions with no source (-1).
+
+    >>> import torch
+    >>> index_map(torch.ops.aten.transpose.int, (2, 3), (0, 1), {})[0][0].tolist()
+    [[0, 3], [1, 4], [2, 5]]
+    """
     import torch
-    idx = torch.arange(int(np.prod(x.shape, dtype=np.int64)), dtype=torch.int64).reshape(x.shape)
-    real = [a.v if isinstance(a, T) else a for a in args]
+    idx = torch.arange(int(np.prod(shape, dtype=np.int64)), dtype=torch.int64).reshape(shape)
+    if str(target) == "aten.constant_pad_nd.default":
+        out = target(idx + 1, *args[:1], 0)
+        return [out.numpy() - 1], float(args[1] if len(args) > 1 else kwargs.get("value", 0.0))
+    out = target(idx, *args, **kwargs)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    return [o.numpy() for o in outs], 0.0
+
+
+def _index_map(target, x, args, kwargs):
+    """``index_map`` for a lint tensor: only constant indices are exact."""
     if any(isinstance(a, T) and a.v is None for a in args) or any(
             isinstance(a, (list, tuple)) and any(isinstance(q, T) and q.v is None for q in a) for a in args):
         raise _unsupported(f"{target} with data-dependent indices (only constant indices are exact)")
-    real = [[q.v if isinstance(q, T) else q for q in a] if isinstance(a, (list, tuple)) else a for a in real]
-    if str(target) == "aten.constant_pad_nd.default":
-        out = target(idx + 1, *real[:1], 0)
-        return [out.numpy() - 1], float(real[1] if len(real) > 1 else kwargs.get("value", 0.0))
-    out = target(idx, *real, **kwargs)
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    return [o.numpy() for o in outs], 0.0
+    real = [[q.v if isinstance(q, T) else q for q in a] if isinstance(a, (list, tuple)) else
+            (a.v if isinstance(a, T) else a) for a in args]
+    return index_map(target, x.shape, real, kwargs)
 
 
 def shape_rule(pal, x, *args, _target, **kwargs):

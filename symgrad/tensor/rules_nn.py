@@ -116,16 +116,22 @@ def _conv(pal, x, w, b, stride, padding, dilation, groups):
     return out, vjp
 
 
-@rule("aten.conv1d.default", "aten.conv2d.default", "aten.conv1d.padding", "aten.conv2d.padding")
-def conv(pal, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    return _conv(pal, x, w, b, stride, padding, dilation, groups)
+def conv_rules(rule, impl):
+    """Register ``impl(ctx, x, w, b, stride, padding, dilation, groups)`` for the
+    aten convolutions (``rule`` is a table's decorator; the lint's and the
+    scalar conversion's tables share this)."""
+    @rule("aten.conv1d.default", "aten.conv2d.default", "aten.conv1d.padding", "aten.conv2d.padding")
+    def conv(ctx, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+        return impl(ctx, x, w, b, stride, padding, dilation, groups)
+
+    @rule("aten.convolution.default")
+    def convolution(ctx, x, w, b, stride, padding, dilation, transposed, output_padding, groups):
+        if transposed:
+            raise _unsupported("transposed convolution")
+        return impl(ctx, x, w, b, stride, padding, dilation, groups)
 
 
-@rule("aten.convolution.default")
-def convolution(pal, x, w, b, stride, padding, dilation, transposed, output_padding, groups):
-    if transposed:
-        raise _unsupported("transposed convolution")
-    return _conv(pal, x, w, b, stride, padding, dilation, groups)
+conv_rules(rule, _conv)
 
 
 # --- embedding -----------------------------------------------------------------
