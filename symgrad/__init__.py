@@ -31,7 +31,7 @@ _PUBLIC = {
     "learning_rate_counterexample": "dynamics.perceptron", "learning_rate_theorem": "dynamics.perceptron",
     "effective_width": "dynamics.quotients", "quotient": "dynamics.quotients",
     "describe": "specs.description", "load": "specs.description",
-    "lint": "tensor",
+    "lint": "tensor", "from_torch": "tensor.convert", "Given": "model.constraints",
 }
 # public modules: name -> where it lives
 _MODULES = {"data": "model.data", "description": "specs.description", "examples": "specs.examples",

@@ -29,7 +29,17 @@ def _objects():
                                                                           objective="perceptron")),
         "NetworkBuilder": sg.NetworkBuilder("b"), "Node": net.nodes[0], "Layer": net.layers[0],
         "GradientDescent": sg.GradientDescent(), "Momentum": sg.Momentum(), "Adam": sg.Adam(beta1=0.9),
+        "Given": sg.Given((("w1", 0.5),)), "Imported": _imported(),
     }
+
+
+def _imported():
+    """A torch model as a scalar network (None without torch)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return sg.from_torch(torch.nn.Linear(2, 1), torch.ones(1, 2))
 
 
 OBJECTS = _objects()

@@ -276,6 +276,14 @@ class TextPrinter(ObjectPrinter):
         settings = ", ".join(f"{f.name} = {text(getattr(opt, f.name))}" for f in dataclasses.fields(opt))
         return f"{type(opt).__name__}" + (f" ({settings})" if settings else "")
 
+    def _print_Imported(self, imp) -> str:
+        unused = sum(int((ix < 0).sum()) for ix in imp.index.values())
+        lines = [f"The torch model {imp.model} as a scalar network (objective {imp.objective})",
+                 self._print_Network(imp.network), f"Initialisation: {imp.init.describe()}"]
+        if unused:
+            lines.append(f"{unused} parameter entries reach no objective (their gradient is 0): not in the network")
+        return "\n".join(lines + [f"Note: {note}" for note in imp.notes])
+
     def _print_NetworkBuilder(self, b) -> str:
         return f"NetworkBuilder {b.name!r}: {b.node_count} nodes, {b.weight_total} weights, {b.bias_total} biases so far"
 
@@ -308,6 +316,9 @@ class ShortPrinter(TextPrinter):
 
     def _print_Constraint(self, init) -> str:
         return f"{type(init).__name__}: {init.describe()}"
+
+    def _print_Imported(self, imp) -> str:
+        return f"Imported {imp.model}: {imp.network.parameter_count} parameters, {len(imp.network.nodes)} scalar nodes"
 
     def _print_Swap(self, swap) -> str:
         return f"Swap {super()._print_Swap(swap)}"

@@ -55,10 +55,12 @@ GRADIENTS_KEPT = 500  # beyond this many parameters, gradients at the initial po
 def prove(network, init: Constraint | None = None, engine: str = "algebraic", data=None, seed: int = 0,
           max_size: int | None = None) -> Proof:
     """Prove which gradients of ``network`` coincide under ``init`` (default
-    ``Constant("a")``) and which ties last forever; ``data`` (a list of
+    ``Constant("a")``, or the initialisation a description or an imported
+    torch model carries) and which ties last forever; ``data`` (a list of
     samples, see ``symgrad.model.data``) sums the gradient over several samples.
     The algebraic engine refuses networks beyond ``max_size`` (default
     ``symgrad.base.limits.ALGEBRAIC_LIMIT``; see ``symgrad.model.size.work_size``)."""
+    init = init if init is not None else getattr(network, "init", None)   # a description's, an imported model's
     network = as_network(network, "sg.prove")
     phase("proving", f"proving the ties of {network.name} ({network.parameter_count:,} parameters, {engine} engine)")
     init = init if init is not None else Constant("a")

@@ -257,10 +257,13 @@ def as_network(value, caller: str = "this function") -> Network:
     """
     if isinstance(value, Network):
         return value
+    if isinstance(getattr(value, "network", None), Network):    # a description, an imported torch model
+        return value.network
     if isinstance(value, (str, PathLike)):
         return example(str(value)).build()
     kind = type(value).__name__
-    hint = ("; a PyTorch module is analysed with sg.lint(model, example_inputs)"
+    hint = ("; a PyTorch module is analysed with sg.lint(model, example_inputs), or converted to a Network "
+            "with sg.from_torch(model, example_inputs) when it is small"
             if any(c.__module__.startswith("torch") for c in type(value).__mro__) else "")
     raise TypeError(f"{caller} takes a Network, a built-in example's name (sg.examples.names()) or a description "
                     f"file's path, not {kind}{hint}")

@@ -14,7 +14,7 @@ from .rules import back, rule, _unsupported
 
 
 # --- pooling ---------------------------------------------------------------------
-def _pool_windows(shape, kernel, stride, padding, dilation, nd):
+def pool_windows(shape, kernel, stride, padding, dilation, nd):
     """Windows of a (1-D or 2-D) pool as source indices [n_windows, T] (-1 absent)."""
     lead = shape[:-nd]
     planes = int(np.prod(lead))
@@ -33,7 +33,7 @@ def _pool_windows(shape, kernel, stride, padding, dilation, nd):
     return windows, oshape, int(np.prod(ks))
 
 
-def _adaptive_windows(shape, output_size, nd):
+def adaptive_windows(shape, output_size, nd):
     lead, spatial = shape[:-nd], shape[-nd:]
     out = [int(o) if o is not None else s for o, s in zip(output_size, spatial)]
     axes = []
@@ -95,7 +95,7 @@ def max_pool(pal, x, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=Fa
     if ceil_mode:
         raise _unsupported("max pooling with ceil_mode=True")
     nd = 1 if "1d" in str(_target) else 2
-    windows, oshape, _ = _pool_windows(x.shape, kernel_size, stride, padding, dilation, nd)
+    windows, oshape, _ = pool_windows(x.shape, kernel_size, stride, padding, dilation, nd)
     y, vjp = _window_max(pal, x, windows, oshape)
     if "with_indices" in str(_target):
         return [y, pal.fresh(oshape)], lambda ds: vjp(ds[0]) if ds[0] is not None else []
@@ -108,7 +108,7 @@ def avg_pool(pal, x, kernel_size, stride=(), padding=0, ceil_mode=False, count_i
     if ceil_mode:
         raise _unsupported("average pooling with ceil_mode=True")
     nd = 1 if "1d" in str(_target) else 2
-    windows, oshape, size = _pool_windows(x.shape, kernel_size, stride, padding, 1, nd)
+    windows, oshape, size = pool_windows(x.shape, kernel_size, stride, padding, 1, nd)
     div = divisor_override or (size if count_include_pad else (windows >= 0).sum(axis=1))
     return _window_mean(pal, x, windows, oshape, div)
 
@@ -116,14 +116,14 @@ def avg_pool(pal, x, kernel_size, stride=(), padding=0, ceil_mode=False, count_i
 @rule("aten.adaptive_avg_pool2d.default", "aten.adaptive_avg_pool1d.default", "aten._adaptive_avg_pool2d.default")
 def adaptive_avg_pool(pal, x, output_size, *, _target):
     nd = 1 if "1d" in str(_target) else 2
-    windows, oshape = _adaptive_windows(x.shape, list(output_size), nd)
+    windows, oshape = adaptive_windows(x.shape, list(output_size), nd)
     return _window_mean(pal, x, windows, oshape, (windows >= 0).sum(axis=1))
 
 
 @rule("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
 def adaptive_max_pool(pal, x, output_size, *, _target):
     nd = 1 if "1d" in str(_target) else 2
-    windows, oshape = _adaptive_windows(x.shape, list(output_size), nd)
+    windows, oshape = adaptive_windows(x.shape, list(output_size), nd)
     y, vjp = _window_max(pal, x, windows, oshape)
     return [y, pal.fresh(oshape)], lambda ds: vjp(ds[0]) if ds[0] is not None else []
 

@@ -2,6 +2,8 @@
 normalisation, softmax and attention.  Each is written in the colour kernels;
 pooling and losses are in ``rules_loss``."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..maths.palette import ZERO
@@ -68,41 +70,58 @@ def linear(pal, x, w, b=None):
 
 
 # --- convolution: a matmul over patches found by unfolding the element indices ---
-def _tuple(v, nd):
+def per_dim(v, nd):
     return tuple(v) * (nd if len(tuple(v)) == 1 else 1) if isinstance(v, (list, tuple)) else (int(v),) * nd
 
 
-def _conv(pal, x, w, b, stride, padding, dilation, groups):
-    nd = w.c.ndim - 2
+@dataclass(frozen=True)
+class ConvPatches:
+    """A 1-D or 2-D convolution's patches: ``src[n, c*k, l]`` is the input element
+    (batched, -1 for padding) under each filter tap at each output position."""
+
+    src: np.ndarray
+    batched_shape: tuple     # the input with its batch axis
+    out_shape: tuple         # the output as torch gives it (no batch axis for an unbatched input)
+    groups: int
+    per_group: int           # input channels times taps, per group
+    positions: int
+
+
+def conv_patches(x_shape, w_shape, stride, padding, dilation, groups) -> ConvPatches:
+    nd = len(w_shape) - 2
     if nd not in (1, 2):
         raise _unsupported(f"convolution in {nd} dimensions (1-D and 2-D are supported)")
-    unbatched = x.c.ndim == nd + 1
-    xc = x.c[None] if unbatched else x.c
-    ks = w.shape[2:]
+    unbatched = len(x_shape) == nd + 1
+    xs = (1,) + tuple(x_shape) if unbatched else tuple(x_shape)
+    ks = tuple(w_shape[2:])
     if isinstance(padding, str):
         if padding == "valid":
             padding = 0
         elif all((dilation if isinstance(dilation, int) else dilation[0]) * (k - 1) % 2 == 0 for k in ks):
-            padding = [(_tuple(dilation, nd)[i] * (k - 1)) // 2 for i, k in enumerate(ks)]
+            padding = [(per_dim(dilation, nd)[i] * (k - 1)) // 2 for i, k in enumerate(ks)]
         else:
             raise _unsupported("padding='same' with an asymmetric padding")
-    st, pd, dl = _tuple(stride, nd), _tuple(padding, nd), _tuple(dilation, nd)
+    st, pd, dl = per_dim(stride, nd), per_dim(padding, nd), per_dim(dilation, nd)
     if nd == 1:
-        shape4, ks, st, pd, dl = (xc.shape[0], xc.shape[1], 1, xc.shape[2]), (1,) + ks, (1,) + st, (0,) + pd, (1,) + dl
+        shape4, ks, st, pd, dl = (xs[0], xs[1], 1, xs[2]), (1,) + ks, (1,) + st, (0,) + pd, (1,) + dl
     else:
-        shape4 = xc.shape
+        shape4 = xs
     src, osz = K.patches(shape4, ks, st, pd, dl)
-    N, C = shape4[:2]
-    cout, g = w.shape[0], int(groups)
-    ck = (C // g) * int(np.prod(ks))
-    L = src.shape[-1]
+    oshape = (xs[0], w_shape[0]) + ((osz[1],) if nd == 1 else tuple(osz))
+    g = int(groups)
+    return ConvPatches(src, xs, oshape[1:] if unbatched else oshape, g, (xs[1] // g) * int(np.prod(ks)), src.shape[-1])
+
+
+def _conv(pal, x, w, b, stride, padding, dilation, groups):
+    cp = conv_patches(x.shape, w.shape, stride, padding, dilation, groups)
+    src, xc, g, ck, L = cp.src, x.c.reshape(cp.batched_shape), cp.groups, cp.per_group, cp.positions
+    N, cout = cp.batched_shape[0], w.shape[0]
     P = K.gather(xc, src).reshape(N, g, ck, L)
     W = w.c.reshape(g, cout // g, ck)
     Y = K.matmul(pal, W[None], P).reshape(N, cout, L)
     if b is not None:
         Y = K.add(pal, Y, b.c[None, :, None])
-    oshape = (N, cout) + ((osz[1],) if nd == 1 else tuple(osz))
-    out = Y.reshape(oshape[1:] if unbatched else oshape)
+    out = Y.reshape(cp.out_shape)
 
     def vjp(d):
         d3 = d.reshape(N, g, cout // g, L)

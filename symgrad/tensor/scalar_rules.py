@@ -17,9 +17,9 @@ import numpy as np
 from ..base.errors import SymgradError
 from ..model.activations import SIGMOID, TANH, relu
 from ..model.ops import CrossEntropy, Softmax, SquaredError
-from .kernels import patches
+from .rules_loss import adaptive_windows, pool_windows
 from .rules import SHAPE_OPS, index_map, registrar
-from .rules_nn import _tuple, conv_rules
+from .rules_nn import conv_patches, conv_rules
 from .scalar import Ref, Term
 
 SCALAR_RULES: dict = {}
@@ -239,32 +239,18 @@ def linear(ctx, x, w, b=None):
 
 
 def _conv(ctx, x, w, b, stride, padding, dilation, groups):
-    nd = len(w.shape) - 2
-    if nd not in (1, 2):
-        raise unsupported(f"convolution in {nd} dimensions")
-    unbatched = len(x.shape) == nd + 1
-    xs = (1,) + x.shape if unbatched else x.shape
-    ks = tuple(w.shape[2:])
-    if isinstance(padding, str):
-        padding = 0 if padding == "valid" else [(_tuple(dilation, nd)[i] * (k - 1)) // 2 for i, k in enumerate(ks)]
-    st, pd, dl = _tuple(stride, nd), _tuple(padding, nd), _tuple(dilation, nd)
-    if nd == 1:
-        shape4, ks, st, pd, dl = (xs[0], xs[1], 1, xs[2]), (1,) + ks, (1,) + st, (0,) + pd, (1,) + dl
-    else:
-        shape4 = xs
-    src, osz = patches(shape4, ks, st, pd, dl)              # [N, C*k, L], -1 for padding
-    N, C, g, cout = shape4[0], shape4[1], int(groups), w.shape[0]
-    ck, L = (C // g) * int(np.prod(ks)), src.shape[-1]
-    xi = np.broadcast_to(src.reshape(N, g, 1, ck, L), (N, g, cout // g, ck, L))
+    cp = conv_patches(x.shape, w.shape, stride, padding, dilation, groups)
+    N, g, ck, L, cout = cp.batched_shape[0], cp.groups, cp.per_group, cp.positions, w.shape[0]
+    xi = np.broadcast_to(cp.src.reshape(N, g, 1, ck, L), (N, g, cout // g, ck, L))
     wi = np.broadcast_to(indices(w.shape).reshape(1, g, cout // g, ck, 1), xi.shape)
     owner = np.broadcast_to(indices((N, cout, L)).reshape(N, g, cout // g, 1, L), xi.shape)
     live = xi >= 0
     terms = [Term(owner[live], x, xi[live], w, wi[live])]
-    oshape = (N, cout) + ((osz[1],) if nd == 1 else tuple(osz))
     if b is not None:
-        terms.append(Term(indices((N, cout, L)).ravel(), b, np.broadcast_to(indices(b.shape)[None, :, None], (N, cout, L)).ravel()))
+        terms.append(Term(indices((N, cout, L)).ravel(), b,
+                          np.broadcast_to(indices(b.shape)[None, :, None], (N, cout, L)).ravel()))
     out = ctx.e.combine((N, cout, L), terms)
-    return Ref(out.kind, out.a.reshape(oshape[1:] if unbatched else oshape), out.fresh)
+    return Ref(out.kind, out.a.reshape(cp.out_shape), out.fresh)
 
 
 conv_rules(rule, _conv)
@@ -354,3 +340,33 @@ def _class_targets(ctx, t, shape):
         for k in range(shape[1]):
             ctx.e.data[symbols[r, k]] = int(k == label)
     return symbols.tolist()
+
+
+# --- average pooling: a fixed mean over each window ----------------------------------
+def _window_mean(ctx, x, windows, oshape, divisor):
+    n = len(windows)
+    owner = np.broadcast_to(np.arange(n)[:, None], windows.shape)
+    scale = np.broadcast_to(np.asarray(divisor, np.int64), (n,))
+    coef = np.broadcast_to(scale[:, None], windows.shape)
+    valid = windows >= 0
+    terms = [Term(owner[valid & (coef == d)], x, windows[valid & (coef == d)], coef=Fraction(1, int(d)))
+             for d in np.unique(scale).tolist()]
+    out = ctx.e.combine((n,), terms)
+    return Ref(out.kind, out.a.reshape(oshape), out.fresh)
+
+
+@rule("aten.avg_pool2d.default", "aten.avg_pool1d.default")
+def avg_pool(ctx, x, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None):
+    if ceil_mode:
+        raise unsupported("average pooling with ceil_mode=True")
+    nd = 1 if "1d" in ctx.op else 2
+    windows, oshape, size = pool_windows(x.shape, kernel_size, stride, padding, 1, nd)
+    return _window_mean(ctx, x, windows, oshape,
+                        divisor_override or (size if count_include_pad else (windows >= 0).sum(axis=1)))
+
+
+@rule("aten.adaptive_avg_pool2d.default", "aten.adaptive_avg_pool1d.default", "aten._adaptive_avg_pool2d.default")
+def adaptive_avg_pool(ctx, x, output_size):
+    windows, oshape = adaptive_windows(x.shape, list(output_size), 1 if "1d" in ctx.op else 2)
+    return _window_mean(ctx, x, windows, oshape, (windows >= 0).sum(axis=1))
