@@ -38,6 +38,8 @@ EPILOG = """examples:
   symgrad report examples/models/zero_gated_mlp.py:factory -o lint.pdf
   symgrad report --mlp 2,3,1 --activation tanh --init constant --steps 1 -o mlp.pdf
   symgrad prove --mlp 200,200,1 --engine structural --timeout 60
+  symgrad prove examples/models/copied_heads.py:factory
+  symgrad report examples/models/copied_heads.py:factory --scalar -o heads.pdf
 
 exit status: 0 done, 1 LaTeX failed, 2 bad input, 3 no TeX (wrote the .tex),
 4 time limit reached, 5 could not write the output, 130 interrupted (Ctrl-C),
@@ -63,7 +65,8 @@ class Parser(argparse.ArgumentParser):
 
 def network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("net", nargs="?", metavar="NET",
-                   help="a built-in example (see `symgrad examples`) or a description file (.toml or .json)")
+                   help="a built-in example (see `symgrad examples`), a description file (.toml or .json), "
+                        "or a small PyTorch model as FILE.py:FACTORY (converted to a scalar network)")
     p.add_argument("--mlp", metavar="SIZES", help="a fully connected network, units per layer, e.g. 3,4,1")
     p.add_argument("--activation", default=None,
                    help="with --mlp: the hidden activation, identity (default), relu, relu:1/2, sigmoid, tanh, sigma")
@@ -97,6 +100,9 @@ def build_parser() -> Parser:
     proof_options(r)
     r.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.pdf or FILE.tex")
     r.add_argument("--steps", type=int, default=0, metavar="K", help="show K unrolled steps of gradient descent")
+    r.add_argument("--scalar", action="store_true",
+                   help="with FILE.py:FACTORY: the proof report of the model as a scalar network (small models), "
+                        "instead of the lint report")
     lint = sub.add_parser("lint", help="prove which parameters of a PyTorch model stay tied forever or never move",
                           epilog=LINT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     lint.add_argument("target", metavar="FILE.py:FACTORY",

@@ -32,11 +32,43 @@ def resolve_example(args):
     return args.example
 
 
+def resolve_model(args):
+    """The PyTorch model that NET names as ``FILE.py:FACTORY``, converted to a
+    scalar network (``sg.from_torch``), or None when NET names no model."""
+    if not (args.net and MODEL_TARGET.fullmatch(args.net)):
+        return None
+    if "imported" not in vars(args):
+        given = [f"--{o.replace('_', '-')}" for o in ("init", "bias_init", "samples", "classes", "mlp", "spec",
+                                                     "activation", "bias", "objective")
+                 if getattr(args, o, None) is not None]
+        if given:
+            raise SymgradError(f"{', '.join(given)} applies to networks, not to a PyTorch model: its layers, "
+                               "initialisation and objective are the ones its factory made")
+        from .tensor.command import build
+        from .tensor.convert import from_torch
+
+        model, inputs, loss, targets = build(_needs_torch(args.net))
+        args.imported = from_torch(model, inputs, loss, targets, name=args.net)
+    return args.imported
+
+
+def _needs_torch(target: str) -> str:
+    try:
+        import torch  # noqa: F401  (an optional extra)
+    except ImportError:
+        raise SymgradError(f"{target} is a PyTorch model: symgrad needs PyTorch for it "
+                           "(pip install 'symgrad[torch]')") from None
+    return target
+
+
 def resolve_network(args):
     """The network the options describe (exactly one source)."""
     from .model.graph import Network
     from .base.progress import note
 
+    imported = resolve_model(args)
+    if imported is not None:
+        return imported.network
     example = resolve_example(args)
     if example is not None:
         return example.build()
@@ -78,6 +110,9 @@ def resolve_question(args):
     from .model import constraints
     from .specs.description import with_symbols
 
+    imported = resolve_model(args)
+    if imported is not None:
+        return imported.network, imported.init, None
     example = resolve_example(args)
     scenario = example.scenarios[0] if example else None
     net = scenario.network() if scenario and scenario.network else resolve_network(args)
@@ -147,14 +182,10 @@ def cmd_lint(args) -> tuple[str, int]:
 
 def lint_target(target: str):
     """The lint result of the model that ``FILE.py:FACTORY`` builds."""
-    try:
-        import torch  # noqa: F401  (an optional extra)
-    except ImportError:
-        raise SymgradError("symgrad lint needs PyTorch: pip install 'symgrad[torch]'") from None
     from .tensor.command import build
     from .tensor.lint import lint
 
-    model, inputs, loss, targets = build(target)
+    model, inputs, loss, targets = build(_needs_torch(target))
     return lint(model, inputs, loss, targets, name=target)
 
 
@@ -190,13 +221,13 @@ def cmd_report(args) -> str:
     from .report import write_report
     from .report.content import example_context, network_context
 
-    if args.net and MODEL_TARGET.fullmatch(args.net):
+    if args.net and MODEL_TARGET.fullmatch(args.net) and not args.scalar:
         return cmd_report_lint(args)
     if not 0 <= args.steps <= MAX_STEPS:
         raise SymgradError(f"--steps must be from 0 to {MAX_STEPS} (unrolled expressions grow fast with the steps), "
                            f"got {args.steps}")
     custom = args.init or args.bias_init or args.samples or args.classes or args.steps or args.engine != "algebraic"
-    example = resolve_example(args)
+    example = resolve_example(args) if resolve_model(args) is None else None
     net, init, data = resolve_question(args)
     check_size(net, args.max_size)
     check_report_size(net)

@@ -206,3 +206,36 @@ def test_an_imported_model_prints_and_proves_with_its_own_init():
     assert "Network 'Sequential': 2 inputs, 3 neurons, 6 weights, 3 biases" in text
     assert repr(imported) == "<Imported Sequential: 9 parameters, 6 scalar nodes>"
     assert sg.prove(imported).init is imported.init
+
+
+def _symgrad(*args, cwd=None):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "symgrad", *args], capture_output=True, text=True, timeout=600,
+                          cwd=cwd)
+
+
+MODELS = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "models"
+
+
+def test_the_command_line_proves_a_model_file_as_a_scalar_network(tmp_path):
+    """Hidden units 4-7 of the widened MLP are copies of units 0-3: the
+    algebraic engine proves each copy's incoming weights tied forever."""
+    done = _symgrad("prove", f"{MODELS / 'widened_mlp.py'}:factory", "--json")
+    assert done.returncode == 0, done.stderr
+    import json
+    invariant = json.loads(done.stdout)["invariant"]
+    assert ["p0_weight_0_0", "p0_weight_4_0"] in invariant and ["p0_weight_3_2", "p0_weight_7_2"] in invariant
+    refused = _symgrad("prove", f"{MODELS / 'widened_mlp.py'}:factory", "--init", "zero")
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "its factory made" in refused.stderr
+    written = _symgrad("report", f"{MODELS / 'widened_mlp.py'}:factory", "--scalar", "-o", "wide.tex", cwd=tmp_path)
+    assert written.returncode == 0 and (tmp_path / "wide.tex").stat().st_size > 0, written.stderr
+
+
+def test_attention_beyond_the_algebraic_limit_is_refused_with_its_reason():
+    refused = _symgrad("prove", f"{MODELS / 'copied_heads.py'}:factory")
+    assert refused.returncode == 2 and "softmax over 5 positions reading products of values" in refused.stderr
+    structural = _symgrad("prove", f"{MODELS / 'copied_heads.py'}:factory", "--engine", "structural", "--json")
+    import json
+    invariant = json.loads(structural.stdout)["invariant"]
+    assert ["attn_in_proj_weight_0_0", "attn_in_proj_weight_4_0"] in invariant      # head 1's query row 0 = head 0's

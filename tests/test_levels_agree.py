@@ -25,6 +25,14 @@ import symgrad as sg  # noqa: E402
 MODELS = int(os.environ.get("SYMGRAD_LEVEL_MODELS", "30"))    # make fuzz: 300
 
 
+@pytest.fixture(autouse=True)
+def _float64():
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
 class Attention(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -51,7 +59,6 @@ def make(seed):
     """A random convertible model, its input shape and its loss kind."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    torch.set_default_dtype(torch.float64)
     kind = ["mlp", "conv", "attention"][seed % 3]
     if kind == "mlp":
         d, h = int(rng.integers(2, 4)), int(rng.integers(2, 5))

@@ -24,8 +24,9 @@ from .nodes import FUNCTION, NEURON
 def cost_factor(net) -> int:
     """How much more than a linear network each edge and neuron costs the algebraic engine:
     ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too,
-    times the classes of a softmax behind non-polynomial hidden units (every logit's
-    gradient then carries every class's probability through them).
+    times the classes of a softmax behind non-polynomial hidden units or reading
+    products of values, as attention's scores are (every logit's gradient then
+    carries every class's probability through them).
 
     >>> from symgrad import Network
     >>> [cost_factor(Network.mlp([2, 2, 1], activation=a)) for a in ("identity", "tanh")]
@@ -49,6 +50,8 @@ def _cost_reasons(net) -> list[tuple[int, str]]:
     classes = max((len(node.args) for node in functions), default=0)
     if hidden and classes > 1:
         reasons.append((classes, f"a softmax over {classes} classes behind them"))
+    elif classes > 1 and any(node.kind == FUNCTION and node.op.name == "product" for node in net.nodes):
+        reasons.append((classes, f"a softmax over {classes} positions reading products of values (attention)"))
     return reasons
 
 
