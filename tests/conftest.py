@@ -1,6 +1,8 @@
 import os
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.dirname(__file__))
 
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -18,3 +20,15 @@ def pytest_configure(config):
         import symgrad.pytest_plugin
 
         config.pluginmanager.register(symgrad.pytest_plugin, "symgrad")
+
+
+@pytest.fixture
+def torch_float64():
+    """torch's default dtype float64 for one test, restored after it (a module
+    asks for it with ``pytestmark``; a global change would leak into other tests)."""
+    import torch
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)

@@ -14,6 +14,7 @@ import sympy as sp
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
+pytestmark = pytest.mark.usefixtures("torch_float64")   # models built and compared in float64
 F = nn.functional
 
 import symgrad as sg  # noqa: E402
@@ -102,12 +103,6 @@ def _network_gradients(imported, x, targets):
     return gradients_over(net, FLOAT, [float(v) for v in imported.init.values(net)], [sample])
 
 
-@pytest.fixture(autouse=True)
-def _float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
 
 
 @pytest.mark.parametrize("name", sorted(_models()))

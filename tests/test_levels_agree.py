@@ -19,18 +19,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
+pytestmark = pytest.mark.usefixtures("torch_float64")   # models built and compared in float64
 
 import symgrad as sg  # noqa: E402
 
 MODELS = int(os.environ.get("SYMGRAD_LEVEL_MODELS", "30"))    # make fuzz: 300
 
 
-@pytest.fixture(autouse=True)
-def _float64():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(previous)
 
 
 class Attention(nn.Module):

@@ -32,9 +32,6 @@ from ..model.graph import NetworkBuilder
 from ..model.nodes import FUNCTION, INPUT
 from ..model.ops import Affine, Apply, Product, Softmax, Total
 
-KINDS = ("node", "param", "const", "target")
-
-
 @dataclass
 class Ref:
     """A tensor during conversion: an array of references of one ``kind``;
@@ -265,11 +262,10 @@ class Emitter:
         return out.reshape(rows.shape)
 
     # --- the network ---------------------------------------------------------------
-    def build(self, outputs: list[int], objective_op=None):
-        """The network whose objective is ``objective_op`` (default: the sum) over
-        ``outputs``; the parameter elements on an edge become its parameters, in
+    def build(self, outputs: list[int]):
+        """The network whose objective is the sum of ``outputs`` (or the one output); the parameter elements on an edge become its parameters, in
         the model's order, weights then biases (paths ending in ``bias``)."""
-        objective = outputs[0] if len(outputs) == 1 else self.function("s", objective_op or Total(), outputs)
+        objective = outputs[0] if len(outputs) == 1 else self.function("s", Total(), outputs)
         if self.b.nodes[objective].kind == INPUT:
             raise SymgradError("the objective is an input of the model: there is nothing to differentiate")
         self._rename_objective(objective)

@@ -96,8 +96,8 @@ def broadcast_tensors(ctx, xs):
     return [x.at(np.broadcast_to(x.a, out)) for x in xs]
 
 
-@rule("aten._to_copy.default", "aten.to.dtype", "aten.to.device", "aten.to.dtype_layout", "aten.clone.default",
-      "aten.alias.default", "aten.contiguous.default", "aten.lift_fresh_copy.default")
+@rule("aten._to_copy.default", "aten.to.dtype", "aten.to.device", "aten.to.dtype_layout",
+      "aten.lift_fresh_copy.default")
 def identity(ctx, x, *args, **kwargs):
     return x
 
@@ -173,7 +173,7 @@ def _reduce(ctx, x, dim, keepdim, mean):
     count = int(np.prod([x.shape[d] for d in dims], dtype=np.int64)) if x.shape else 1
     out = ctx.e.combine(kept, [Term(owner, x, indices(x.shape).ravel(), coef=Fraction(1, count) if mean else 1)])
     shape = kept if keepdim else tuple(s for d, s in enumerate(x.shape) if d not in dims)
-    return out.at(out.a.reshape(shape)) if not out.fresh else Ref(out.kind, out.a.reshape(shape), True)
+    return Ref(out.kind, out.a.reshape(shape), out.fresh)
 
 
 @rule("aten.sum.default", "aten.sum.dim_IntList")
