@@ -64,20 +64,31 @@ def unary(pal, tag, x, zero_at_zero):
 
 
 def add(pal, a, b):
-    """``a + b`` as the two-member sum (consistent with every other sum)."""
+    """``a + b`` as the two-member sum (consistent with every other sum); only
+    the elements where neither term is zero are named."""
     a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
-    out = elementwise(pal, "sum", a, b, commutative=True)
-    out = np.where(a == ZERO, b, out)
-    return np.where(b == ZERO, a, out)
+    out = np.where(a == ZERO, b, a)
+    return _named_where(pal, "sum", out, (a != ZERO) & (b != ZERO), a, b)
 
 
 def mul(pal, a, b):
-    """``a * b``: zero if a factor is zero (factors are finite), ``1 * x = x``."""
+    """``a * b``: zero if a factor is zero (factors are finite), ``1 * x = x``;
+    only the elements where neither factor is 0 or 1 are named."""
     a, b = np.broadcast_arrays(np.asarray(a, np.int64), np.asarray(b, np.int64))
-    out = elementwise(pal, "mul", a, b, commutative=True)
-    out = np.where(a == ONE, b, out)
-    out = np.where(b == ONE, a, out)
-    return np.where((a == ZERO) | (b == ZERO), ZERO, out)
+    out = np.where(a == ONE, b, a)
+    out[(a == ZERO) | (b == ZERO)] = ZERO
+    general = (a != ZERO) & (b != ZERO) & (a != ONE) & (b != ONE)
+    return _named_where(pal, "mul", out, general, a, b)
+
+
+def _named_where(pal, tag, out, where, a, b):
+    """``out`` with the commutative ``tag(a, b)`` named at ``where`` (the
+    elements no zero or unit fact settles): the work follows those alone."""
+    if where.all():
+        return elementwise(pal, tag, a, b, commutative=True)
+    if where.any():
+        out[where] = elementwise(pal, tag, a[where], b[where], commutative=True)
+    return out
 
 
 def neg(pal, a):
