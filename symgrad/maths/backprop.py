@@ -109,30 +109,70 @@ def parameter_gradient(net: Network, p: int, m, value, delta):
     return m.total([delta(tgt[e]) * value(src[e]) for e in net.param_edges[p]])
 
 
-def run(net: Network, m, params: Sequence, sample: Mapping | None = None) -> Pass:
+def run(net: Network, m, params: Sequence, sample: Mapping | None = None, share: bool = False) -> Pass:
     """Values, deltas and gradients at parameter values ``params`` for one
-    sample (a mapping of input and target symbols to values)."""
+    sample (a mapping of input and target symbols to values).  ``share``: a
+    neuron, delta or gradient whose inputs are the very objects another one's
+    were (tied weights on copied units) takes that one's result instead of
+    computing it again: exact, as every operation is a function of its inputs.
+
+    >>> import sympy as sp
+    >>> from symgrad.maths.backends import INTERVAL
+    >>> net = Network.mlp([2, 2, 1], activation="tanh")
+    >>> a = INTERVAL.number(sp.Rational(1, 3))
+    >>> shared = run(net, INTERVAL, [a] * 6, {s: INTERVAL.number(1) for s in net.inputs}, share=True)
+    >>> shared.gradients[0] is shared.gradients[1], shared.gradients[4] is shared.gradients[5]
+    (True, True)
+    """
     sample = sample or {}
     n = len(net.nodes)
     values, pres, deltas = [None] * n, [None] * n, [m.zero] * n
+    src, tgt, par = net.edge_source, net.edge_target, net.edge_param
+    memo = _Memo(share)
     for j, node in enumerate(net.nodes):
         if node.kind == INPUT:
             values[j] = sample.get(node.symbol, node.symbol)
         elif node.kind == BIAS:
             values[j] = m.one
     for j, node in enumerate(net.nodes):
-        if node.kind in (NEURON, FUNCTION):
+        if node.kind == NEURON:
+            key = (node.activation, *[(id(params[par[e]]), id(values[src[e]])) for e in net.in_edges[j]])
+            pres[j], values[j] = memo(key, lambda: node_value(net, j, m, params, values.__getitem__, sample))
+        elif node.kind == FUNCTION:
             pres[j], values[j] = node_value(net, j, m, params, values.__getitem__, sample)
     partials = partials_of(net, m, values.__getitem__, sample)
     for j in backward_nodes(net):
-        deltas[j] = node_delta(net, j, m, params, values.__getitem__, pres.__getitem__, deltas.__getitem__, partials)
-    gradients = [parameter_gradient(net, p, m, values.__getitem__, deltas.__getitem__) for p in range(net.parameter_count)]
+        def delta():
+            return node_delta(net, j, m, params, values.__getitem__, pres.__getitem__, deltas.__getitem__, partials)
+        if net.nodes[j].kind == NEURON and j != net.objective and not net.consumers[j]:
+            key = ("delta", id(pres[j]), id(values[j]), *[(id(params[par[e]]), id(deltas[tgt[e]])) for e in net.out_edges[j]])
+            deltas[j] = memo(key, delta)
+        else:
+            deltas[j] = delta()
+    gradients = [memo(("gradient", *[(id(deltas[tgt[e]]), id(values[src[e]])) for e in net.param_edges[p]]),
+                      lambda: parameter_gradient(net, p, m, values.__getitem__, deltas.__getitem__))
+                 for p in range(net.parameter_count)]
     return Pass(values, pres, deltas, gradients)
 
 
-def gradients_over(net: Network, m, params: Sequence, samples: Sequence[Mapping]) -> list:
-    """The gradient summed over ``samples`` (one pass per sample)."""
-    passes = [run(net, m, params, s).gradients for s in samples]
+class _Memo:
+    """Results by the identities of their inputs, for one pass (the objects stay
+    alive in the pass's lists, so an identity is never reused meanwhile)."""
+
+    def __init__(self, share: bool):
+        self.share, self.found = share, {}
+
+    def __call__(self, key, compute):
+        if not self.share:
+            return compute()
+        if key not in self.found:
+            self.found[key] = compute()
+        return self.found[key]
+
+
+def gradients_over(net: Network, m, params: Sequence, samples: Sequence[Mapping], share: bool = False) -> list:
+    """The gradient summed over ``samples`` (one pass per sample; ``share`` as for ``run``)."""
+    passes = [run(net, m, params, s, share).gradients for s in samples]
     if len(passes) == 1:
         return passes[0]
     return [m.total(list(g)) for g in zip(*passes)]

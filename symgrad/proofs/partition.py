@@ -40,17 +40,7 @@ def split(classes: Classes, evaluator, symbolic: Callable[[], list]) -> tuple[Cl
         for p in members:
             buckets.setdefault(evaluator.key(p), []).append(p)
         for bucket in buckets.values():
-            sub: list[list[int]] = []
-            for p in bucket:
-                for part in sub:
-                    if decide(expr(p), expr(part[0])):
-                        part.append(p)
-                        break
-                    if evaluator.differ(p, part[0]) is None:
-                        undecided.append((part[0], p))
-                else:
-                    sub.append([p])
-            parts += sub
+            parts += _split_bucket(bucket, evaluator, expr, undecided)
         result += parts
         for part in parts[1:]:
             witness = _witness(evaluator, parts[0][0], part[0])
@@ -58,6 +48,32 @@ def split(classes: Classes, evaluator, symbolic: Callable[[], list]) -> tuple[Cl
             if witness.point is None and (parts[0][0], part[0]) not in undecided:
                 undecided.append((parts[0][0], part[0]))
     return Classes.canonical(result), tuple(splits), tuple(undecided)
+
+
+def _split_bucket(bucket, evaluator, expr, undecided) -> list[list[int]]:
+    """The parts of parameters whose gradients agreed at every sampled point:
+    an identical expression joins its part at once; otherwise a part is tried
+    by a point first (a proof of difference, and cheap) and then by canonical
+    form; a pair neither settles is undecided."""
+    if len(bucket) == 1:
+        return [list(bucket)]
+    sub: list[list[int]] = []
+    same: dict = {}
+    for p in bucket:
+        if expr(p) in same:
+            same[expr(p)].append(p)
+            continue
+        for part in sub:
+            if evaluator.differ(p, part[0]) is not None:
+                continue
+            if decide(expr(p), expr(part[0])):
+                part.append(p)
+                break
+            undecided.append((part[0], p))
+        else:
+            sub.append([p])
+            same[expr(p)] = sub[-1]
+    return sub
 
 
 def _witness(evaluator, p: int, q: int) -> Split:

@@ -111,7 +111,7 @@ class Evaluator:
 
         params = [number(p) for p in self.params]
         samples = net.sample_values(number)
-        return gradients_over(net, m, params, samples)
+        return gradients_over(net, m, params, samples, share=True)
 
     def key(self, p: int) -> tuple:
         """Equal for parameters whose gradients agree at every point."""
@@ -140,11 +140,19 @@ class Evaluator:
         return sp.Float(_digits(value, 15), 15)
 
 
-def _bucket(interval) -> str:
+def _bucket(interval):
     """A key for grouping interval values: 0 for an enclosure of 0 (an
-    exact zero computed in interval arithmetic), else 20 digits of the midpoint."""
+    exact zero computed in interval arithmetic), else the midpoint rounded to
+    64 bits (keys only gather candidates; every claim is checked apart).
+
+    >>> _bucket(mpmath.iv.mpf([-1, 1])), _bucket(mpmath.iv.mpf(3)) == _bucket(mpmath.iv.mpf(3))
+    ('0', True)
+    """
     low, high = interval._mpi_   # ``0 in interval`` without converting 0 to an interval each time
-    return "0" if mpmath.libmp.mpf_sign(low) <= 0 <= mpmath.libmp.mpf_sign(high) else _digits(interval, 20)
+    lib = mpmath.libmp
+    if lib.mpf_sign(low) <= 0 <= lib.mpf_sign(high):
+        return "0"
+    return lib.mpf_shift(lib.mpf_add(low, high, 64, "n"), -1)
 
 
 def _digits(interval, digits: int) -> str:
