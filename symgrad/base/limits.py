@@ -17,7 +17,7 @@ from .errors import SymgradError, TimeLimit
 
 ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
-MAX_EDGES = 5_000_000     # networks symgrad builds at all (about 15 s to build, for the structural engine)
+MAX_EDGES = 20_000_000    # networks symgrad builds at all (the structural engine: about 1.5 s a million edges, 2.5 GB at 10^7)
 MAX_NODES = 200_000
 SCALAR_MODEL_NODES = 20_000  # scalar nodes of an imported torch model (beyond, the algebraic engine is out of reach)
 MAX_SAMPLES = 1_000       # samples in the data
@@ -123,7 +123,8 @@ BIAS_COST = 2        # ... and biases inside their arguments double that again
 # biases 70-70-1 (5,111 edges and neurons) 1.8 s, 90-90-1 (8,371) over 40 s, 100-100-1 over 120 s;
 # tanh without biases 100-100-1 (10,201) 4.5 s; sigmoid 100-100-1 36 s; relu with biases 100-100-1 over 120 s.
 REPORT_PARAMETERS = 2_000   # parameters a report shows, every one with its gradient (beyond: pages nobody reads)
-STRUCTURAL_WORK = 25_000_000  # refinement rounds (one per layer of depth) times nodes and edges (about 12 s)
+STRUCTURAL_WORK = 200_000_000  # refinement rounds (up to one per layer of depth) times nodes and edges, plus ...
+ROUND_COST = 20_000           # ... the fixed cost of a round, counted in nodes and edges (200,000,000: about 15 s)
 
 
 def check_buildable(nodes: int, edges: int) -> None:
@@ -132,7 +133,7 @@ def check_buildable(nodes: int, edges: int) -> None:
     >>> check_buildable(10**6, 10**6)
     Traceback (most recent call last):
     ...
-    symgrad.base.errors.SymgradError: the network would have 1,000,000 nodes and 1,000,000 edges, more than symgrad builds (200,000 nodes, 5,000,000 edges)
+    symgrad.base.errors.SymgradError: the network would have 1,000,000 nodes and 1,000,000 edges, more than symgrad builds (200,000 nodes, 20,000,000 edges)
     """
     if nodes > MAX_NODES or edges > MAX_EDGES:
         raise SymgradError(f"the network would have {nodes:,} nodes and {edges:,} edges, more than symgrad builds "

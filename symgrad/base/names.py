@@ -83,6 +83,17 @@ def numbered(prefix: str, count: int, start: int = 1) -> list[str]:
     return [f"{prefix}{i}" for i in range(start, start + count)]
 
 
+def filled_names(given: list, prefix: str) -> tuple[str, ...] | None:
+    """Checked names, ``prefixN`` where none is given; None when none is given at all.
+
+    >>> filled_names([None, "bias", None], "b"), filled_names([None], "w")
+    (('b1', 'bias', 'b3'), None)
+    """
+    if not any(given):
+        return None
+    return tuple(check_name(g) if g else d for g, d in zip(given, numbered(prefix, len(given))))
+
+
 def companion(name: str, letter: str) -> str:
     """The name of a node's companion symbol: ``y3`` -> ``z3``, ``y`` -> ``z_y``.
 

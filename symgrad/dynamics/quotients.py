@@ -52,7 +52,7 @@ class LayerWidth(Printable):
 def node_colours(proof) -> tuple[int, ...]:
     """Colours of the nodes under the proof's invariant ties (equal colour: equal value)."""
     net = proof.network
-    return colour_refinement(net, Classes(proof.invariant_classes).colours()).nodes
+    return tuple(colour_refinement(net, Classes(proof.invariant_classes).colours()).nodes.tolist())
 
 
 def effective_width(proof) -> list[LayerWidth]:

@@ -13,9 +13,51 @@ then verify: a collision can only give a fresh colour, never a false tie).
 """
 import numpy as np
 
-from .palette import ZERO, argsort_u64, mix
+from .palette import ZERO, Palette, argsort_u64, mix
 
 CHUNK = 1 << 21   # entries of the rows interned at once
+
+
+class Grouping:
+    """Members gathered at each of ``n`` targets, sorted once and kept: the
+    structural engine groups the same edges every round.
+
+    >>> from symgrad.maths.palette import Palette
+    >>> g = Grouping(np.array([1, 0, 1]), 3)
+    >>> c = g.multisets(Palette(), "in", np.array([4, 9, 4]), single=True)
+    >>> int(c[0]), bool(c[1] > 1), int(c[2])
+    (9, True, 0)
+    """
+
+    def __init__(self, targets, n):
+        targets = np.asarray(targets, np.int64).ravel()
+        self.order = None
+        if len(targets) > 1 and (targets[1:] < targets[:-1]).any():   # stable: members in order of targets
+            self.order = np.argsort(targets.astype(np.uint16) if n <= 1 << 16 else targets, kind="stable")
+            targets = targets[self.order]
+        self.n = n
+        counts = np.bincount(targets, minlength=n) if len(targets) else np.zeros(n, np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.batches = [(int(c), np.flatnonzero(counts == c)) for c in np.unique(counts[counts > 0])]
+
+    def multisets(self, pal, tag, values, single):
+        """Colour of the multiset of ``values`` (one per member, in the members'
+        given order) at each target: ZERO with no member; ``single``: one member is itself."""
+        values = np.asarray(values, np.int64).ravel()
+        if self.order is not None:
+            values = values[self.order]
+        out = np.full(self.n, ZERO, np.int64)
+        for c, t in self.batches:
+            if c == 1 and single:
+                out[t] = values[self.starts[t]]
+                continue
+            step = max(1, CHUNK // c)
+            for i in range(0, len(t), step):
+                tt = t[i:i + step]
+                rows = values[self.starts[tt][:, None] + np.arange(c)[None, :]]
+                rows.sort(axis=1)                               # the multiset: the sorted row
+                out[tt] = pal.intern(tag, rows)
+        return out
 
 
 def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
@@ -32,26 +74,9 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
         keep &= values != ZERO
     if not keep.all():
         values, targets = values[keep], targets[keep]
-    out = np.full(n, ZERO, np.int64)
     if len(values) == 0:
-        return out
-    if len(targets) > 1 and (targets[1:] < targets[:-1]).any():
-        order, st = argsort_u64(targets.view(np.uint64))      # stable: members in order of targets
-        values, targets = values[order], st.view(np.int64)
-    counts = np.bincount(targets, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for c in np.unique(counts[counts > 0]):
-        t = np.flatnonzero(counts == c)
-        if c == 1 and single:
-            out[t] = values[starts[t]]
-            continue
-        step = max(1, CHUNK // int(c))
-        for i in range(0, len(t), step):
-            tt = t[i:i + step]
-            rows = values[starts[tt][:, None] + np.arange(c)[None, :]]
-            rows.sort(axis=1)                               # the multiset: the sorted row
-            out[tt] = pal.intern(tag, rows)
-    return out
+        return np.full(n, ZERO, np.int64)
+    return Grouping(targets, n).multisets(pal, tag, values, single)
 
 
 def dense(keys):
@@ -64,3 +89,30 @@ def dense(keys):
     out = np.empty(len(keys), np.int64)
     out[order] = gid
     return out, int(gid[-1]) + 1
+
+
+def dense_rows(rows):
+    """Dense ids of the rows of a non-negative int64 array ([n, K]), equal ids
+    iff equal rows, and the count: the columns packed side by side into one
+    exact 64-bit key when their widths allow it, else one hashed interning in
+    a fresh palette, whose new ids are consecutive (hash, then verify).
+
+    >>> ids, count = dense_rows(np.array([[1, 2**40], [3, 4], [1, 2**40]]))
+    >>> bool(ids[0] == ids[2] != ids[1]), sorted(set(ids.tolist())), count
+    (True, [0, 1], 2)
+    >>> dense_rows(np.array([[1, 2**62], [1, 2**62], [0, 2**62]]))[1]
+    2
+    """
+    rows = np.asarray(rows, np.int64)
+    if len(rows) == 0:
+        return np.zeros(0, np.int64), 0
+    widths = [max(int(c.max()).bit_length(), 1) for c in rows.T]
+    if sum(widths) <= 63 and rows.min() >= 0:
+        key = np.zeros(len(rows), np.uint64)
+        for column, width in zip(rows.T, widths):
+            key = (key << np.uint64(width)) | column.astype(np.uint64)
+        return dense(key)
+    pal = Palette()
+    first = pal.count
+    ids = pal.intern("rows", rows) - first
+    return ids, pal.count - first

@@ -26,12 +26,13 @@ import numpy as np
 import sympy as sp
 
 from ..base.errors import SymgradError
-from ..base.names import check_name, companion, numbered
+from ..base.names import check_name, companion, filled_names
 from ..base.printable import Printable
 from . import layers
 from .activations import IDENTITY, Activation
 from .data import check_samples
-from .sharing import shared_numbering
+from .edges import as_edge_array, as_numpy, check_forward, edge_array, group, more_parameters
+from .sharing import renumbered, shared_numbering
 from .nodes import BIAS, FUNCTION, INPUT, NEURON, Layer, Node, validate
 from .ops import Op
 
@@ -145,16 +146,26 @@ class Network(Printable):
         return len(self.edge_param)
 
     @cached_property
+    def edge_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source, target, parameter) of every edge as int64 numpy arrays
+        (views of the stored arrays, no copy): what the vectorised engines read.
+
+        >>> [a.tolist() for a in Network.mlp([2, 1]).edge_arrays]
+        [[0, 1], [2, 2], [0, 1]]
+        """
+        return tuple(as_numpy(a) for a in (self.edge_source, self.edge_target, self.edge_param))
+
+    @cached_property
     def in_edges(self) -> tuple[tuple[int, ...], ...]:
-        return _group(self.edge_target, len(self.nodes))
+        return group(self.edge_target, len(self.nodes))
 
     @cached_property
     def out_edges(self) -> tuple[tuple[int, ...], ...]:
-        return _group(self.edge_source, len(self.nodes))
+        return group(self.edge_source, len(self.nodes))
 
     @cached_property
     def param_edges(self) -> tuple[tuple[int, ...], ...]:
-        return _group(self.edge_param, self.parameter_count)
+        return group(self.edge_param, self.parameter_count)
 
     @cached_property
     def consumers(self) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -222,13 +233,6 @@ class Network(Printable):
         return replace(self, nodes=nodes)
 
 
-def _group(keys: array, size: int) -> tuple[tuple[int, ...], ...]:
-    found: list[list[int]] = [[] for _ in range(size)]
-    for e, k in enumerate(keys):
-        found[k].append(e)
-    return tuple(tuple(g) for g in found)
-
-
 class NetworkBuilder(Printable):
     """Collects nodes, edges and parameters, then builds a checked ``Network``.
 
@@ -244,7 +248,7 @@ class NetworkBuilder(Printable):
     def __init__(self, name: str = "network", description: str = ""):
         self.name, self.description = name, description
         self.nodes: list[Node] = []
-        self.sources, self.targets_of_edges, self.params = array("l"), array("l"), array("l")
+        self.sources, self.targets_of_edges, self.params = edge_array(), edge_array(), edge_array()
         self.weight_names: list[str | None] = []
         self.bias_names: list[str | None] = []
         self.layers: list[Layer] = []
@@ -293,6 +297,14 @@ class NetworkBuilder(Printable):
         self.weight_names.append(name)
         return len(self.weight_names) - 1
 
+    def weights(self, count: int) -> np.ndarray:
+        """``count`` new unnamed weights at once; their indices."""
+        return more_parameters(self.weight_names, count)
+
+    def biases(self, count: int) -> np.ndarray:
+        """``count`` new unnamed biases at once; their (negative) references."""
+        return -1 - more_parameters(self.bias_names, count)
+
     def bias(self, name: str | None = None) -> int:
         """A new bias parameter (returned as a negative reference until built)."""
         self.bias_names.append(name)
@@ -317,16 +329,9 @@ class NetworkBuilder(Printable):
         (w1, w2)
         """
         src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
-        n = len(self.nodes)
-        neuron = np.fromiter((node.kind == NEURON for node in self.nodes), bool, n)
-        forward = ((src >= 0) & (src < tgt)) | (src == (-1 if self._bias_node is None else self._bias_node))
-        bad = ~(forward & (tgt < n) & (tgt >= 0)) | ~neuron[np.clip(tgt, 0, n - 1)]
-        if bad.any():
-            e = int(np.flatnonzero(bad)[0])
-            raise SymgradError(f"edge {src[e]}->{tgt[e]} does not go forward into an existing neuron")
-        self.sources.extend(src.tolist())
-        self.targets_of_edges.extend(tgt.tolist())
-        self.params.extend(np.asarray(params, np.int64).tolist())
+        check_forward(self.nodes, self._bias_node, src, tgt)
+        for stored, given in ((self.sources, src), (self.targets_of_edges, tgt), (self.params, params)):
+            stored.frombytes(np.ascontiguousarray(given, np.int64).tobytes())
 
     def add_bias(self, target: int, param: int) -> None:
         self.connect(self.bias_node, target, param)
@@ -369,11 +374,12 @@ class NetworkBuilder(Printable):
         (w1, w2)
         """
         renumber, self.weight_names, self.bias_names = shared_numbering(self.weight_names, self.bias_names, groups)
-        self.params = array("l", (renumber[p] for p in self.params))
+        self.params = as_edge_array(renumbered(as_numpy(self.params), renumber))
 
     def build(self, objective: int) -> Network:
         weights = len(self.weight_names)
-        params = array("l", (p if p >= 0 else weights + (-p - 1) for p in self.params))
+        refs = as_numpy(self.params)
+        params = as_edge_array(np.where(refs >= 0, refs, weights - refs - 1))
         net = Network(
             name=self.name,
             nodes=tuple(self.nodes),
@@ -385,16 +391,9 @@ class NetworkBuilder(Printable):
             objective=objective,
             layers=tuple(self.layers),
             targets=tuple(self.targets),
-            weight_names=_names(self.weight_names, "w"),
-            bias_names=_names(self.bias_names, "b"),
+            weight_names=filled_names(self.weight_names, "w"),
+            bias_names=filled_names(self.bias_names, "b"),
             description=self.description,
         )
         validate(net)
         return net
-
-
-def _names(given: list[str | None], prefix: str) -> tuple[str, ...] | None:
-    if not any(given):
-        return None
-    defaults = numbered(prefix, len(given))
-    return tuple(check_name(g) if g else d for g, d in zip(given, defaults))

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..base.errors import SymgradError
 from ..base.limits import check_buildable
 from ..base.names import numbered
@@ -34,12 +36,9 @@ def dense(b: NetworkBuilder, sources: Sequence[int], names: Sequence[str], layer
           activation: Activation = IDENTITY, bias: bool = False) -> list[int]:
     """A fully connected layer of ``len(names)`` units over ``sources``."""
     units = [b.neuron(name, layer, activation) for name in names]
-    for s in sources:
-        for u in units:
-            b.connect(s, u, b.weight())
+    b.connect_many(np.repeat(sources, len(units)), np.tile(units, len(sources)), b.weights(len(sources) * len(units)))
     if bias:
-        for u in units:
-            b.add_bias(u, b.bias())
+        b.connect_many(np.full(len(units), b.bias_node), units, b.biases(len(units)))
     b.layer(f"layer {layer}", "dense", [[u] for u in units])
     return units
 

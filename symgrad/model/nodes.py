@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from ..base.errors import SymgradError
@@ -60,9 +61,9 @@ def validate(net) -> None:
             both = f"two {what}s" if seen[name] == what else f"a {seen[name]} and a {what}"
             raise SymgradError(f"the name {name!r} is given to {both}")
         seen[name] = what
-    unused = [p for p, edges in enumerate(net.param_edges) if not edges]
-    if unused:
-        raise SymgradError(f"parameter {net.param_name(unused[0])} sits on no edge")
+    unused = np.flatnonzero(np.bincount(net.edge_arrays[2], minlength=net.parameter_count) == 0)
+    if len(unused):
+        raise SymgradError(f"parameter {net.param_name(int(unused[0]))} sits on no edge")
     for j, node in enumerate(net.nodes):
         if any(not 0 <= a < j for a in node.args) or any(not 0 <= u < len(net.nodes) for u in node.uses):
             raise SymgradError(f"node {node.symbol} refers to nodes that do not come before it")

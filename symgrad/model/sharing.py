@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..base.errors import SymgradError
 
 
@@ -34,3 +36,17 @@ def shared_numbering(weight_names, bias_names, groups) -> tuple[dict, list, list
     every = [*range(len(weights)), *(-(k + 1) for k in range(len(biases)))]
     numbering = {p: renumber[merged.get(p, p)] for p in every}
     return numbering, [weights[i] for i in kept_w], [biases[k] for k in kept_b]
+
+
+def renumbered(refs: np.ndarray, numbering: dict) -> np.ndarray:
+    """The parameter references ``refs`` (weights ``0, 1, ...``, biases ``-1, -2, ...``)
+    renumbered by ``numbering`` (from ``shared_numbering``), all at once.
+
+    >>> renumbered(np.array([0, 2, -1, 1]), {0: 0, 1: 1, 2: 0, -1: -1}).tolist()
+    [0, 0, -1, 1]
+    """
+    weights = sum(1 for p in numbering if p >= 0)
+    lookup = np.empty(len(numbering), np.int64)          # weights at 0.., then biases -1, -2, ...
+    for old, new in numbering.items():
+        lookup[old if old >= 0 else weights - old - 1] = new
+    return lookup[np.where(refs >= 0, refs, weights - refs - 1)]

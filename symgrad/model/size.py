@@ -15,8 +15,10 @@ symgrad.base.errors.SymgradError: 'mlp 100-100-1' is too large for the algebraic
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..base.errors import SymgradError
-from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, REPORT_PARAMETERS, STRUCTURAL_WORK)
+from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, REPORT_PARAMETERS, ROUND_COST, STRUCTURAL_WORK)
 from ..base.schema import elide
 from .nodes import FUNCTION, NEURON
 
@@ -61,13 +63,34 @@ def work_size(net) -> int:
     return (net.edge_count + len(net.neurons)) * len(net.samples) * cost_factor(net)
 
 
-def depth(net) -> int:
-    """The number of neurons on the longest path from an input to the objective."""
-    longest = [0] * len(net.nodes)
-    for j, node in enumerate(net.nodes):
-        before = [longest[net.edge_source[e]] for e in net.in_edges[j]] + [longest[a] for a in node.args]
-        longest[j] = max(before, default=0) + (node.kind == NEURON)
-    return longest[net.objective]
+def depth(net, limit: int | None = None) -> int:
+    """The number of neurons on the longest path from an input to the objective,
+    by relaxation over the edge arrays (a vectorised pass per layer of depth);
+    beyond ``limit``, ``limit + 1`` (the passes stop there).
+
+    >>> from symgrad import Network
+    >>> depth(Network.mlp([3, 4, 4, 1])), depth(Network.mlp([3, 4, 4, 1]), limit=1)
+    (3, 2)
+    """
+    src, tgt, _ = net.edge_arrays
+    args = [(a, j) for j, node in enumerate(net.nodes) for a in node.args]
+    if args:
+        src, tgt = np.concatenate([src, [a for a, _ in args]]), np.concatenate([tgt, [j for _, j in args]])
+    order = np.argsort(tgt, kind="stable")
+    src, tgt = src[order], tgt[order]
+    heads = np.flatnonzero(np.concatenate([[True], tgt[1:] != tgt[:-1]])) if len(tgt) else np.zeros(0, np.int64)
+    neuron = np.fromiter((node.kind == NEURON for node in net.nodes), np.int64, len(net.nodes))
+    longest = neuron.copy()
+    cap = len(net.nodes) if limit is None else limit + 1
+    for _ in range(cap):
+        before = np.zeros(len(net.nodes), np.int64)
+        if len(heads):
+            before[tgt[heads]] = np.maximum.reduceat(longest[src], heads)
+        new = before + neuron
+        if (new == longest).all():
+            return int(longest[net.objective])
+        longest = new
+    return min(int(longest[net.objective]), cap)
 
 
 def check_size(net, limit: int | None = None) -> None:
@@ -81,7 +104,7 @@ def check_size(net, limit: int | None = None) -> None:
         weighted = f", times {cost_factor(net)} for {' and '.join(why for _, why in reasons)}" if reasons else ""
         raise SymgradError(f"{elide(repr(net.name))} is too large for the algebraic engine (size {size:,} > limit "
                            f"{limit:,}: edges and neurons times samples{weighted}); {hint}")
-    deepest = depth(net)
+    deepest = depth(net, limit=int(ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT))
     if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
         raise SymgradError(f"{elide(repr(net.name))} is too deep for the algebraic engine ({deepest} layers of neurons; "
                            f"expressions nest once per layer); {hint}")
@@ -125,15 +148,17 @@ def check_sample_count(net, count: int) -> int:
 
 
 def check_structural(net) -> None:
-    """Refuse a network whose colour refinement would take minutes: it takes a
-    round per layer of depth, each over the whole graph (3,000 layers of one
-    unit: 8 s; 20,000: several minutes)."""
-    rounds = depth(net) + 2
-    work = rounds * (len(net.nodes) + net.edge_count)
+    """Refuse a network whose colour refinement would take minutes: it may take
+    a round per layer of depth, each over the whole graph plus a fixed cost
+    (``ROUND_COST``): 10,000 layers of one unit take about 8 s, 10^7 weights in
+    one hidden layer about 10 s."""
+    size = len(net.nodes) + net.edge_count + ROUND_COST
+    rounds = depth(net, limit=max(STRUCTURAL_WORK // size - 2, 0)) + 2
+    work = rounds * size
     if work > STRUCTURAL_WORK:
         raise SymgradError(f"{elide(repr(net.name))} is too deep for the structural engine: {rounds - 2:,} layers of "
-                           f"neurons times {len(net.nodes) + net.edge_count:,} nodes and edges is {work:,}, more than "
-                           f"{STRUCTURAL_WORK:,} (colour refinement takes a round per layer over the whole graph); "
-                           "use fewer layers")
+                           f"neurons times {len(net.nodes) + net.edge_count:,} nodes and edges (and {ROUND_COST:,} "
+                           f"for each round) is {work:,}, more than {STRUCTURAL_WORK:,} (colour refinement may take "
+                           "a round per layer over the whole graph); use fewer layers")
 
 

@@ -16,6 +16,7 @@ the assertions alike.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -28,10 +29,34 @@ class Classes(tuple):
     @classmethod
     def by_value(cls, values: Sequence[Hashable]) -> Classes:
         """Indices grouped by equal value (in order of first appearance, which is canonical)."""
-        groups: dict = {}
-        for i, v in enumerate(values):
-            groups.setdefault(v, []).append(i)
-        return cls(tuple(g) for g in groups.values())
+        objects = dict.fromkeys(map(id, values))          # by identity first: one object repeated is cheap
+        first = {}
+        for i, v in zip(objects, _firsts(values, objects)):
+            objects[i] = first.setdefault(v, len(first))
+        return cls.by_label(np.fromiter(map(objects.__getitem__, map(id, values)), np.int64, len(values)))
+
+    @classmethod
+    def by_label(cls, labels: np.ndarray) -> Classes:
+        """Indices grouped by equal integer label, ordered by first member, with
+        no Python work per index beyond making the tuples.
+
+        >>> Classes.by_label(np.array([7, 3, 7, 3, 5]))
+        ((0, 2), (1, 3), (4,))
+        """
+        labels = np.asarray(labels, np.int64)
+        if len(labels) == 0:
+            return cls()
+        if labels.min() == labels.max():
+            return cls((tuple(range(len(labels))),))
+        order = np.argsort(labels, kind="stable")            # by label, indices ascending within
+        ordered = labels[order]
+        starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+        ends = np.append(starts[1:], len(labels))
+        by_first = np.argsort(order[starts], kind="stable")  # classes in order of their first member
+        members = order.tolist()
+        if len(starts) == len(labels):
+            return cls(zip(members[i] for i in by_first.tolist()))
+        return cls(map(tuple, map(members.__getitem__, map(slice, starts[by_first].tolist(), ends[by_first].tolist()))))
 
     @classmethod
     def canonical(cls, classes: Iterable[Iterable[int]]) -> Classes:
@@ -60,11 +85,24 @@ class Classes(tuple):
         >>> Classes([(0, 2), (1,)]).colours().tolist()
         [0, 1, 0]
         """
-        colour = np.zeros(sum(map(len, self)), np.int64)
-        for k, c in enumerate(self):
-            colour[list(c)] = k
+        sizes = np.fromiter(map(len, self), np.int64, len(self))
+        colour = np.zeros(int(sizes.sum()), np.int64)
+        if len(self):
+            colour[np.fromiter(chain.from_iterable(self), np.int64, len(colour))] = np.repeat(np.arange(len(self)), sizes)
         return colour
 
     def symbols(self, parameters: Sequence) -> list[tuple]:
         """The classes with ``parameters`` in place of indices."""
         return [tuple(parameters[p] for p in c) for c in self]
+
+
+def _firsts(values, objects) -> list:
+    """One value for each identity in ``objects`` (in its order)."""
+    if len(objects) == len(values):
+        return list(values)
+    found = {}
+    for v in values:
+        found.setdefault(id(v), v)
+        if len(found) == len(objects):
+            break
+    return [found[i] for i in objects]

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ..base.errors import SymgradError
 from ..base.progress import note
 from ..maths.palette import Palette
-from ..maths.refine import dense, reduce_groups
+from ..maths.refine import Grouping, dense, dense_rows
 from ..model.nodes import FUNCTION, INPUT, NEURON
 from ..model.size import check_structural
 from .classes import Classes
@@ -46,8 +47,8 @@ from .trajectory import separations
 class Colouring:
     """Final colours: one per node and one per parameter, and the rounds taken."""
 
-    nodes: tuple[int, ...]
-    parameters: tuple[int, ...]
+    nodes: np.ndarray        # a colour per node
+    parameters: np.ndarray   # a colour per parameter
     rounds: int
 
 
@@ -83,31 +84,47 @@ def _target_pattern(node, k, samples):
 def colour_refinement(net, initial_parameter_colours) -> Colouring:
     """Refine node and parameter colours to the coarsest equitable partition
     finer than the initial colours.  A round is a few passes of the shared
-    kernel (``symgrad.maths.refine``) over the edge arrays: no Python loop
-    per node or edge."""
-    src, tgt, par = (np.asarray(a, np.int64) for a in (net.edge_source, net.edge_target, net.edge_param))
+    kernel (``symgrad.maths.refine``) over the edge arrays, grouped once for
+    every round: no Python loop per node or edge."""
+    src, tgt, par = net.edge_arrays
     n, count = len(net.nodes), net.parameter_count
-    col = np.asarray(_initial_node_colours(net), np.int64)
-    pc = dense(np.asarray(initial_parameter_colours, np.int64))[0]
+    col, node_count = dense(np.asarray(_initial_node_colours(net), np.uint64))
+    pc, parameter_count = dense(np.asarray(initial_parameter_colours, np.uint64))
     relations = _relations(net)
+    at = {"in": Grouping(tgt, n), "out": Grouping(src, n), "ends": Grouping(par, count)}
+    at |= {kind: Grouping(where, n) for kind, (where, _, _) in relations.items()}
     rounds = 0
     while True:
         rounds += 1
-        note(f"colour refinement: round {rounds}, {_distinct(col):,} node colours")
+        note(f"colour refinement: round {rounds}, {node_count:,} node colours, {parameter_count:,} parameter classes")
         pal = Palette()
 
-        def multiset(tag, first, second, at, slots):
+        def multiset(tag, first, second):
             """The colour of the multiset of pairs (first, second) gathered at each slot."""
-            pairs = pal.intern((tag, "pair"), np.stack([first, second], 1))
-            return reduce_groups(pal, (tag, "multiset"), pairs, at, slots, drop_zero=False, single=False)
+            return at[tag].multisets(pal, (tag, "multiset"), _pairs(first, second), single=True)
 
-        signature = [col, multiset("in", pc[par], col[src], tgt, n), multiset("out", pc[par], col[tgt], src, n)]
-        signature += [multiset(kind, role, col[other], at, n) for kind, (at, other, role) in relations.items()]
-        new_col = dense(pal.intern("node", np.stack(signature, 1)))[0]
-        new_pc = dense(pal.intern("parameter", np.stack([pc, multiset("ends", col[src], col[tgt], par, count)], 1)))[0]
-        if _distinct(new_col) == _distinct(col) and _distinct(new_pc) == _distinct(pc):
-            return Colouring(tuple(col.tolist()), tuple(pc.tolist()), rounds)
-        col, pc = new_col, new_pc
+        signature = [col, multiset("in", pc[par], col[src]), multiset("out", pc[par], col[tgt])]
+        signature += [multiset(kind, role, col[other]) for kind, (_, other, role) in relations.items()]
+        new_col, new_node_count = dense_rows(np.stack(signature, 1))
+        new_pc, new_parameter_count = dense_rows(np.stack([pc, multiset("ends", col[src], col[tgt])], 1))
+        if new_node_count == node_count and new_parameter_count == parameter_count:
+            return Colouring(col, pc, rounds)
+        col, pc, node_count, parameter_count = new_col, new_pc, new_node_count, new_parameter_count
+
+
+def _pairs(first, second) -> np.ndarray:
+    """Exact keys of pairs of (non-negative) colours, side by side in as few
+    bits as they need, all at or above 2**31: a pair alone in its multiset stands
+    for that multiset, apart from every interned colour (which is below 2**31).
+
+    >>> _pairs(np.array([0, 1]), np.array([0, 2])).tolist() == [2**31, 2**31 + (1 << 2 | 2)]
+    True
+    """
+    first, second = np.asarray(first, np.int64), np.asarray(second, np.int64)
+    width = max(int(second.max(initial=0)).bit_length(), 1)
+    if int(first.max(initial=0)).bit_length() + width > 62:
+        raise SymgradError("more colours than the structural engine packs into 64 bits")
+    return ((first << width) | second) + (1 << 31)
 
 
 def _relations(net) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -128,15 +145,11 @@ def _relations(net) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
             for kind, rows in found.items()}
 
 
-def _distinct(colours: np.ndarray) -> int:
-    return len(np.unique(colours))
-
-
 def prove_structural(net, init, values, base) -> Proof:
     """A ``Proof`` from colour refinement (``engine="structural"``)."""
     check_structural(net)
     colouring = colour_refinement(net, Classes(base).colours())
-    classes = Classes.by_value(colouring.parameters)
+    classes = Classes.by_label(colouring.parameters)
     note = (f"colour refinement converged after {colouring.rounds} rounds; it proves these ties with no algebra "
             "and does not decide coincidences (such as every gradient vanishing)")
     separated, apart = separations(net, values, classes)
