@@ -1,6 +1,11 @@
 """Timing helpers shared by the benchmarks."""
 from __future__ import annotations
 
+import json
+import os
+import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -42,3 +47,28 @@ def seconds(s: float | None) -> str:
 
 def ratio(naive: float | None, ours: float) -> str:
     return "-" if naive is None else f"{naive / ours:.0f}x"
+
+
+def peak_gb() -> float:
+    """The peak resident memory of this process so far, in GB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+
+
+def report(**measured) -> None:
+    """Print a child's measurements as the JSON line ``in_child`` reads."""
+    print(json.dumps(measured), flush=True)
+
+
+def in_child(module: str, name: str, limit: float) -> dict | None:
+    """Run ``python -m MODULE NAME`` in a fresh process (so that its peak memory is its
+    own) and return the JSON of its last line; None past ``limit`` seconds, or
+    ``{"error": line}`` when it fails."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        out = subprocess.run([sys.executable, "-m", module, name], cwd=here, capture_output=True, text=True,
+                             timeout=limit)
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -7,13 +7,11 @@ included) with a time limit; ``python -m bench lint`` runs only this table and
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import time
 
-from .common import row
+from .common import in_child, peak_gb, report, row
 
 LIMIT = float(os.environ.get("SYMGRAD_BENCH_LINT_LIMIT", "900"))   # seconds per row
 
@@ -32,7 +30,6 @@ WIDTHS = (20, 12, 9, 9, 6, 9)
 
 def child(name: str) -> None:
     """Lint one case in this (fresh) process and print its measurements as JSON."""
-    import resource
     t0 = time.perf_counter()
     from symgrad.tensor import lint
     from . import models
@@ -41,22 +38,8 @@ def child(name: str) -> None:
     start = time.perf_counter()
     result = lint(model, inputs, loss, targets)
     seconds = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024      # kB on Linux
-    print(json.dumps({"params": models.parameters(model), "seconds": seconds, "rss": rss,
-                      "rounds": result.rounds, "findings": len(result.findings),
-                      "total": time.perf_counter() - t0}))
-
-
-def measure(name: str) -> dict | None:
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    try:
-        out = subprocess.run([sys.executable, "-m", "bench.lint", name], cwd=here, capture_output=True,
-                             text=True, timeout=LIMIT)
-    except subprocess.TimeoutExpired:
-        return None
-    if out.returncode:
-        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    report(params=models.parameters(model), seconds=seconds, peak=peak_gb(), rounds=result.rounds,
+           findings=len(result.findings), total=time.perf_counter() - t0)
 
 
 def main(names=None) -> None:
@@ -64,13 +47,13 @@ def main(names=None) -> None:
           "evidence; peak = max RSS of the process)")
     print(row("model", "parameters", "seconds", "peak GB", "rounds", "findings", widths=WIDTHS))
     for name in names or CASES:
-        r = measure(name)
+        r = in_child("bench.lint", name, LIMIT)
         if r is None:
             print(row(name, "-", f">{LIMIT:.0f}", "-", "-", "-", widths=WIDTHS), flush=True)
         elif "error" in r:
             print(row(name, "-", "error", "-", "-", "-", widths=WIDTHS), r["error"][:80], flush=True)
         else:
-            print(row(name, f"{r['params']:,}", f"{r['seconds']:.1f}", f"{r['rss'] / 2 ** 30:.2f}",
+            print(row(name, f"{r['params']:,}", f"{r['seconds']:.1f}", f"{r['peak']:.2f}",
                       r["rounds"], r["findings"], widths=WIDTHS), flush=True)
 
 

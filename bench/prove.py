@@ -12,7 +12,6 @@ from .common import ratio, row, seconds, square_mlp, timed
 ALGEBRAIC = [8, 16, 32]          # 136, 528 and 2,080 weights
 SYMPY_LIMIT = 200                # naive SymPy: ~15 s at 136 weights, minutes beyond
 SYMENGINE_LIMIT = 2100
-STRUCTURAL = [(32, 2), (100, 2), (316, 2), (1000, 1)]   # up to a 1000-1000-1 MLP: 10^6 weights
 
 
 def naive_invariant(net: sg.Network, backend) -> tuple:
@@ -71,12 +70,3 @@ def main() -> None:
             assert answer[1] == proof.invariant_classes
         print(row("-".join(map(str, sizes)), net.weight_count, seconds(ours), seconds(fast), seconds(sympy_s),
                   ratio(sympy_s, ours), seconds(naive), ratio(naive, ours), widths=(12, 9, 10, 10, 9, 7, 10, 7)), flush=True)
-    print()
-    print("Structural engine alone (colour refinement; build = constructing the network)")
-    print(row("sizes", "weights", "build s", "prove s", "classes", widths=(16, 10, 9, 9, 8)))
-    for width, depth in STRUCTURAL:
-        sizes = square_mlp(width, depth)
-        build, net = timed(lambda: sg.Network.mlp(sizes))
-        prove_s, proof = timed(lambda: sg.prove(net, sg.Constant("a"), engine="structural"))
-        print(row("-".join(map(str, sizes)), net.weight_count, seconds(build), seconds(prove_s),
-                  len(proof.invariant_classes), widths=(16, 10, 9, 9, 8)), flush=True)

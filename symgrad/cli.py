@@ -206,7 +206,11 @@ def run_command(argv) -> int:
             raise OSError("standard output is closed")
         result, status = outcome(run(args))
         interrupts.checkpoint()
-        print(result)
+        if isinstance(result, str):
+            print(result)
+        else:                    # pieces of a large answer, written as they are made
+            sys.stdout.writelines(result)
+            print()
         sys.stdout.flush()
         return status
     except DescriptionError as error:

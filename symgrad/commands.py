@@ -156,8 +156,9 @@ WIDTH_LIMIT = 2_000_000  # parameters beyond which effective widths are not comp
 
 
 def cmd_prove(args) -> str:
-    from .present.export import proof_dict
-    from .present.printing import SUMMARY_LIMIT, proof_summary, proof_text
+    from .present.export import json_chunks, proof_dict
+    from .present.phrases import SUMMARY_LIMIT
+    from .present.printing import proof_summary, proof_text
     from .base.progress import note
     from .dynamics.quotients import effective_width
     from .proofs.symmetry import prove
@@ -167,7 +168,7 @@ def cmd_prove(args) -> str:
     note("effective widths and the proof's text")
     widths = effective_width(proof) if net.parameter_count <= WIDTH_LIMIT else None
     if args.json:
-        return json.dumps(proof_dict(proof, widths), indent=2)
+        return json_chunks(proof_dict(proof, widths))
     if net.parameter_count > SUMMARY_LIMIT and not args.full:
         return proof_summary(proof, widths)
     return proof_text(proof, widths)

@@ -251,20 +251,20 @@ def test_unrolling_within_the_budget_is_unchanged():
 
 # -- 10. the algebraic size estimate counts activations, biases and samples ----------------
 def test_a_wide_tanh_network_with_biases_is_refused_at_once():
-    out = symgrad("prove", "--mlp", "220,220,1", "--activation", "tanh", "--bias", timeout=60)
+    out = symgrad("prove", "--mlp", "400,400,1", "--activation", "tanh", "--bias", timeout=60)
     assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
-    assert "too large for the algebraic engine (size 392,496 > limit 50,000" in out.stderr
+    assert "too large for the algebraic engine (size 1,289,616 > limit 1,000,000" in out.stderr
     assert "times 8 for non-polynomial activations with biases" in out.stderr and "--engine structural" in out.stderr
 
 
 def test_a_softmax_behind_nonlinear_units_weighs_its_classes():
     """Every logit's gradient carries every class's probability through the hidden units:
-    100-100-10 with tanh and cross-entropy ran for minutes under a size of 44,440; it is
-    weighed by its 10 classes and refused at once (a 30-30-10 one is proven in seconds)."""
+    100-100-10 with tanh and cross-entropy runs for over 13 minutes; it is weighed by the
+    square of its 10 classes and refused at once (a 30-30-10 one is proven in seconds)."""
     out = symgrad("prove", "--mlp", "100,100,10", "--activation", "tanh", "--objective", "cross_entropy", timeout=60)
     assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
-    assert ("size 444,400 > limit 50,000: edges and neurons times samples, times 40 for non-polynomial activations "
-            "and a softmax over 10 classes behind them") in out.stderr
+    assert ("size 4,444,000 > limit 1,000,000: edges and neurons times samples, times 400 for non-polynomial "
+            "activations and a softmax over 10 classes behind them (the square of the classes)") in out.stderr
     small = symgrad("prove", "--mlp", "30,30,10", "--activation", "tanh", "--objective", "cross_entropy", timeout=300)
     assert small.returncode == 0, small.stderr
 

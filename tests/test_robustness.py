@@ -70,11 +70,11 @@ def test_the_time_limit_stops_a_long_proof_with_one_line():
 
 
 def test_the_size_limit_suggests_the_structural_engine():
-    out = symgrad("prove", "--mlp", "300,300,1")
+    out = symgrad("prove", "--mlp", "300,300,1", "--activation", "relu")
     assert out.returncode == 2
-    assert "too large for the algebraic engine (size 90,601 > limit 50,000" in out.stderr
+    assert "too large for the algebraic engine (size 5,798,464 > limit 1,000,000" in out.stderr
     assert "--engine structural" in out.stderr and len(out.stderr.splitlines()) == 1
-    assert symgrad("prove", "--mlp", "300,300,1", "--engine", "structural", "--json").returncode == 0
+    assert symgrad("prove", "--mlp", "300,300,1", "--activation", "relu", "--engine", "structural", "--json").returncode == 0
     small = symgrad("prove", "--mlp", "3,3,1", "--max-size", "10")
     assert small.returncode == 2 and "limit 10" in small.stderr
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from .errors import SymgradError, TimeLimit
 
-ALGEBRAIC_LIMIT = 50_000  # edges and neurons times samples (about a minute of work)
+ALGEBRAIC_LIMIT = 1_000_000  # edges and neurons times samples, weighted (10^5 tanh weights: about 5 s)
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
 MAX_EDGES = 20_000_000    # networks symgrad builds at all (the structural engine: about 1.5 s a million edges, 2.5 GB at 10^7)
 MAX_NODES = 200_000
@@ -119,9 +119,13 @@ class UnrollBudget:
 
 NONLINEAR_COST = 4   # a non-polynomial activation (tanh, sigmoid, relu, softmax): canonical forms cost more
 BIAS_COST = 2        # ... and biases inside their arguments double that again
-# Measured on a 2-core machine (prove, constant init): linear 150-150-1 (size 22,951) 2.3 s; tanh with
-# biases 70-70-1 (5,111 edges and neurons) 1.8 s, 90-90-1 (8,371) over 40 s, 100-100-1 over 120 s;
-# tanh without biases 100-100-1 (10,201) 4.5 s; sigmoid 100-100-1 36 s; relu with biases 100-100-1 over 120 s.
+KINK_COST = 16       # ... and every layer of kinks (relu) 16 times more: their sign cases multiply
+PRODUCT_COST = 16    # a softmax over products of values (attention): 16 times the square of its positions
+# Measured on a 2-core machine (prove, constant init): tanh 316-316-1 with biases (size 806,448) 4.7 s,
+# sigmoid 316-316-1 (401,956) 4.8 s, tanh 10 layers of 100 (364,004) 3.9 s; relu 316-316-1 with biases
+# 103 s (size 12,903,040 with its kinks); tanh 30-30-10 under cross-entropy (49,600 without the square
+# of its classes) 3.9 s, 100-100-10 over 13 minutes (444,400 so); attention over 5 positions (3,500
+# edges and neurons, size 140,000 without the square and the products) over 10 minutes.
 REPORT_PARAMETERS = 2_000   # parameters a report shows, every one with its gradient (beyond: pages nobody reads)
 STRUCTURAL_WORK = 200_000_000  # refinement rounds (up to one per layer of depth) times nodes and edges, plus ...
 ROUND_COST = 20_000           # ... the fixed cost of a round, counted in nodes and edges (200,000,000: about 15 s)

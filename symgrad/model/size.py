@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.errors import SymgradError
-from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, MAX_SAMPLE_VALUES, NONLINEAR_COST, REPORT_PARAMETERS, ROUND_COST, STRUCTURAL_WORK)
+from ..base.limits import (ALGEBRAIC_DEPTH, ALGEBRAIC_LIMIT, BIAS_COST, KINK_COST, MAX_SAMPLE_VALUES, PRODUCT_COST, NONLINEAR_COST, REPORT_PARAMETERS, ROUND_COST, STRUCTURAL_WORK)
 from ..base.schema import elide
 from .nodes import FUNCTION, NEURON
 
@@ -26,15 +26,17 @@ from .nodes import FUNCTION, NEURON
 def cost_factor(net) -> int:
     """How much more than a linear network each edge and neuron costs the algebraic engine:
     ``NONLINEAR_COST`` with a non-polynomial activation, times ``BIAS_COST`` with biases too,
-    times the classes of a softmax behind non-polynomial hidden units or reading
-    products of values, as attention's scores are (every logit's gradient then
-    carries every class's probability through them).
+    times ``KINK_COST`` for every layer of kinks (relu), times the square of the
+    classes of a softmax behind non-polynomial hidden units (every logit's gradient
+    carries every class's probability through them), or, for a softmax reading
+    products of values as attention's scores are, ``PRODUCT_COST`` times the square
+    of its positions.
 
     >>> from symgrad import Network
-    >>> [cost_factor(Network.mlp([2, 2, 1], activation=a)) for a in ("identity", "tanh")]
-    [1, 4]
+    >>> [cost_factor(Network.mlp([2, 2, 1], activation=a)) for a in ("identity", "tanh", "relu")]
+    [1, 4, 64]
     >>> cost_factor(Network.mlp([2, 2, 10], activation="tanh", objective="cross_entropy"))
-    40
+    400
     """
     factor = 1
     for times, _ in _cost_reasons(net):
@@ -49,11 +51,15 @@ def _cost_reasons(net) -> list[tuple[int, str]]:
         return []
     reasons = [(NONLINEAR_COST * (BIAS_COST if net.bias_count else 1),
                 "non-polynomial activations with biases" if net.bias_count else "non-polynomial activations")]
+    kinked = len({net.nodes[j].layer for j in net.neurons if net.nodes[j].activation.kink})
+    if kinked:
+        reasons.append((KINK_COST * kinked, f"{kinked} layer{'s' * (kinked > 1)} of kinks (relu), whose sign cases multiply"))
     classes = max((len(node.args) for node in functions), default=0)
     if hidden and classes > 1:
-        reasons.append((classes, f"a softmax over {classes} classes behind them"))
+        reasons.append((classes * classes, f"a softmax over {classes} classes behind them (the square of the classes)"))
     elif classes > 1 and any(node.kind == FUNCTION and node.op.name == "product" for node in net.nodes):
-        reasons.append((classes, f"a softmax over {classes} positions reading products of values (attention)"))
+        reasons.append((PRODUCT_COST * classes * classes, f"a softmax over {classes} positions reading products of "
+                        "values (attention: the square of the positions, and the products)"))
     return reasons
 
 
@@ -104,9 +110,12 @@ def check_size(net, limit: int | None = None) -> None:
         weighted = f", times {cost_factor(net)} for {' and '.join(why for _, why in reasons)}" if reasons else ""
         raise SymgradError(f"{elide(repr(net.name))} is too large for the algebraic engine (size {size:,} > limit "
                            f"{limit:,}: edges and neurons times samples{weighted}); {hint}")
-    deepest = depth(net, limit=int(ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT))
-    if deepest > ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT:
-        raise SymgradError(f"{elide(repr(net.name))} is too deep for the algebraic engine ({deepest} layers of neurons; "
+    allowed = ALGEBRAIC_DEPTH * limit / ALGEBRAIC_LIMIT
+    counted = max(25 * ALGEBRAIC_DEPTH, int(allowed))               # layers counted exactly (a pass each)
+    deepest = depth(net, limit=counted)
+    if deepest > allowed:
+        layers = f"{deepest:,}" if deepest <= counted else f"more than {counted:,}"
+        raise SymgradError(f"{elide(repr(net.name))} is too deep for the algebraic engine ({layers} layers of neurons; "
                            f"expressions nest once per layer); {hint}")
 
 

@@ -17,9 +17,26 @@ def derivative_label(objective, w) -> str:
     return f"d{objective}/d{w}"
 
 
+SUMMARY_LIMIT = 2_000  # parameters beyond which a proof is summarised (the full listing: --full, --json)
+
+
 def class_text(members) -> str:
     """``w5 = w6 = w7 = w8``."""
     return " = ".join(map(str, members))
+
+
+def class_sizes(classes) -> str:
+    """How many classes, and how many of each size.
+
+    >>> class_sizes(((0, 1), (2, 3), (4,)))
+    '3 classes: 2 with 2 parameters each, 1 with 1 parameter'
+    """
+    counts: dict[int, int] = {}
+    for c in classes:
+        counts[len(c)] = counts.get(len(c), 0) + 1
+    parts = [f"{k:,} with {size:,} parameter{'s' if size != 1 else ''}{' each' if k > 1 else ''}"
+             for size, k in sorted(counts.items(), reverse=True)[:6]]
+    return f"{len(classes):,} class{'es' if len(classes) != 1 else ''}: {', '.join(parts)}{', ...' if len(counts) > 6 else ''}"
 
 
 def join_and(parts: list[str]) -> str:
@@ -131,11 +148,17 @@ def scope(net) -> str:
 
 
 def conclusion(proof) -> str:
-    """The invariant ties in one sentence, with their scope."""
-    tied = [class_text(c) for c in proof.invariant if len(c) > 1]
+    """The invariant ties in one sentence, with their scope (beyond ``SUMMARY_LIMIT``
+    parameters, the classes by size: the listing is the proof's ``invariant``)."""
+    net = proof.network
+    tied = [c for c in proof.invariant_classes if len(c) > 1]
     if not tied:
         return "no two parameters are proven tied on the whole tied subspace"
-    return f"{join_and(tied)} for every step, every learning rate and {scope(proof.network)}"
+    if net.parameter_count > SUMMARY_LIMIT:
+        ties = f"the parameters stay equal within each class of this partition: {class_sizes(proof.invariant_classes)},"
+    else:
+        ties = join_and([class_text(map(net.param_name, c)) for c in tied])
+    return f"{ties} for every step, every learning rate and {scope(net)}"
 
 
 def stationary_text(proof, objective) -> str:

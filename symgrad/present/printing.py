@@ -12,7 +12,7 @@ import dataclasses
 
 from ..maths.derivation import derive
 from .expressions import latex, latex_text, short_text, text, with_factored
-from .phrases import at_init_heading, class_text, conclusion, data_phrase, derivative_label, frozen_lines, scope, separation_lines, stationary_text
+from .phrases import SUMMARY_LIMIT, at_init_heading, class_sizes, class_text, conclusion, data_phrase, derivative_label, frozen_lines, scope, separation_lines, stationary_text
 
 
 LATEX_LIMIT = 60  # parameters beyond which Jupyter shows a summary instead of every equation
@@ -111,7 +111,6 @@ def proof_text(proof, widths=None) -> str:
     return "\n".join(lines)
 
 
-SUMMARY_LIMIT = 2_000  # parameters beyond which a proof prints as a summary (the full listing: --full, --json)
 
 
 def proof_summary(proof, widths=None) -> str:
@@ -120,9 +119,9 @@ def proof_summary(proof, widths=None) -> str:
     net = proof.network
     lines = [f"{net.name}: {proof.init.describe()}{proof.init.bias_phrase(net)} ({proof.engine} engine)",
              f"  {net.parameter_count:,} parameters ({net.weight_count:,} weights, {net.bias_count:,} biases)", ""]
-    lines.append(f"Equal gradients at the initial point: {_sizes(proof.at_init_classes)}"
+    lines.append(f"Equal gradients at the initial point: {class_sizes(proof.at_init_classes)}"
                  + (" (at least these; this engine sees structure, not algebra)" if proof.engine == "structural" else ""))
-    lines.append(f"Tied forever (for every step, every learning rate and {scope(net)}): {_sizes(proof.invariant_classes)}")
+    lines.append(f"Tied forever (for every step, every learning rate and {scope(net)}): {class_sizes(proof.invariant_classes)}")
     if widths:
         lines += ["", "Effective width by layer:"]
         lines += [f"  {w.layer}: {w.distinct:,} distinct of {w.units:,} units" for w in widths if w.units > 1]
@@ -136,20 +135,6 @@ def proof_summary(proof, widths=None) -> str:
     lines += [f"  note: {n}" for n in proof.notes]
     lines += ["", "(every class in full: --full, or --json)"]
     return "\n".join(lines)
-
-
-def _sizes(classes) -> str:
-    """How many classes, and how many of each size.
-
-    >>> _sizes(((0, 1), (2, 3), (4,)))
-    '3 classes: 2 with 2 parameters each, 1 with 1 parameter'
-    """
-    counts: dict[int, int] = {}
-    for c in classes:
-        counts[len(c)] = counts.get(len(c), 0) + 1
-    parts = [f"{k:,} with {size:,} parameter{'s' if size != 1 else ''}{' each' if k > 1 else ''}"
-             for size, k in sorted(counts.items(), reverse=True)[:6]]
-    return f"{len(classes):,} class{'es' if len(classes) != 1 else ''}: {', '.join(parts)}{', ...' if len(counts) > 6 else ''}"
 
 
 def trajectory_text(trajectory) -> str:

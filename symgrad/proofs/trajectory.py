@@ -39,6 +39,7 @@ STEPS = 6             # steps of each run
 CLASS_LIMIT = 400     # classes beyond which no separation is sought (pairs grow as the square)
 PARAMETER_LIMIT = 2_000  # parameters beyond which no separation is sought (exact runs grow with the network)
 LEARNING_RATES = (Fraction(1, 4), Fraction(1, 2), Fraction(1, 8), Fraction(1, 3))
+EXACT_BITS = 4_096    # bits of a fraction beyond which a run goes on in interval arithmetic (its cost stays bounded)
 
 
 @dataclass(frozen=True)
@@ -114,4 +115,12 @@ def _run(net, values, classes, left: set, lr: Fraction, rng: random.Random) -> l
         if not left or step == STEPS:
             break
         params = descend(net, m, params, samples, step_size)
+        if m is EXACT and max(_bits(p) for p in params) > EXACT_BITS:   # fractions grow with every step:
+            m = INTERVAL                                                 # go on in enclosures of them
+            params, step_size = [m.number(p) for p in params], m.number(lr)
+            samples = [{k: m.number(v) for k, v in sample.items()} for sample in samples]
     return found
+
+
+def _bits(q: Fraction) -> int:
+    return max(q.numerator.bit_length(), q.denominator.bit_length())

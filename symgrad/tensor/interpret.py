@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from ..base.errors import SymgradError
+from ..base.progress import note
 from ..maths.palette import ONE, ZERO
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
@@ -80,6 +81,17 @@ def combine(pal, ds, shape):
     return K.scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), tg, n).reshape(shape)
 
 
+PROGRESS_STEPS = 20   # progress lines per pass (a line every 5% of the graph)
+
+
+def _progress(direction: str, done: int, total: int, node) -> None:
+    """Tell a person watching how far a pass is, with the module it is in (also a
+    moment to honour an interrupt)."""
+    step = max(total // PROGRESS_STEPS, 1)
+    if done % step == 0:
+        note(f"lint: {direction} pass {100 * done // total}%, {where(node).split(', ')[0]}")
+
+
 def run(cap, pal, param_colours, inputs):
     """Colours of every parameter's gradient, given parameter colours (name -> array)."""
     import torch
@@ -101,6 +113,7 @@ def run(cap, pal, param_colours, inputs):
         elif node.op == "get_attr":
             env[node] = _wrap(pal, cap.constants[node.target])
         elif node.op == "call_function":
+            _progress("forward", order[node], len(nodes), node)
             env[node], vjps[node] = _call(pal, node, env, order)
     outnode = nodes[-1]
     deltas = {}
@@ -111,6 +124,7 @@ def run(cap, pal, param_colours, inputs):
         vjp = vjps.get(node)
         if vjp is None:
             continue
+        _progress("backward", len(nodes) - order[node], len(nodes), node)
         out = env[node]
         if isinstance(out, list):
             ds = [combine(pal, deltas.pop(id(t), []), t.shape) if isinstance(t, T) else None for t in out]

@@ -1,0 +1,208 @@
+"""The vectorised pieces that carry the engines to millions of parameters, each
+against a plain-Python computation written out here: the depth of a network,
+classes by label, the initial ties of the lint, exact dense ids of rows, the
+multisets of a kept grouping, the builder's bulk edges, and the structural
+engine's ties against the coarsest equitable partition found by hand, and a
+trajectory witness that stays bounded when exact fractions explode."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import symgrad as sg
+from symgrad.maths.palette import Palette
+from symgrad.maths.refine import Grouping, dense_rows
+from symgrad.model.size import depth
+from symgrad.proofs.classes import Classes
+
+
+def _longest_path(net) -> int:
+    """Neurons on the longest path to the objective, by a walk in node order."""
+    longest = [0] * len(net.nodes)
+    sources = {j: [] for j in range(len(net.nodes))}
+    for s, t in zip(net.edge_source, net.edge_target):
+        sources[t].append(s)
+    for j, node in enumerate(net.nodes):
+        before = [longest[s] for s in sources[j]] + [longest[a] for a in node.args]
+        longest[j] = max(before, default=0) + (node.kind == "neuron")
+    return longest[net.objective]
+
+
+def _random_network(rng: random.Random):
+    sizes = [rng.randint(1, 4) for _ in range(rng.randint(2, 6))]
+    objective = rng.choice(["output", "squared_error"] + (["cross_entropy"] if sizes[-1] > 1 else []))
+    return sg.Network.mlp(sizes, activation=rng.choice(["identity", "tanh", "relu"]), bias=rng.random() < 0.5,
+                          objective=objective)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_depth_is_the_longest_path(seed):
+    net = _random_network(random.Random(seed))
+    assert depth(net) == _longest_path(net)
+    assert depth(net, limit=1) == min(_longest_path(net), 2)
+
+
+@given(st.lists(st.integers(0, 6), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_classes_by_label_and_by_value_group_by_first_appearance(labels):
+    groups: dict = {}
+    for i, v in enumerate(labels):
+        groups.setdefault(v, []).append(i)
+    expected = tuple(tuple(g) for g in groups.values())
+    assert Classes.by_label(np.array(labels, np.int64)) == expected
+    assert Classes.by_value([f"v{v}" for v in labels]) == expected
+    colours = Classes(expected).colours().tolist()
+    assert colours == [next(k for k, c in enumerate(expected) if i in c) for i in range(len(labels))]
+
+
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 0.5, 2.0, 3.0, float("nan"), 7.0]), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_the_lints_initial_ties_are_the_bitwise_equal_values(values):
+    from symgrad.tensor.refine import value_ties
+    ties = value_ties(np.array(values, np.float64))
+    key = ["nan" if v != v else v + 0.0 for v in values]
+    for i in range(len(values)):
+        for j in range(len(values)):
+            assert (ties.classes[i] == ties.classes[j]) == (key[i] == key[j])
+    shared = [i for i in range(len(values)) if key.count(key[i]) > 1 or key[i] in (0.0, 1.0)]
+    assert ties.members.tolist() == shared
+    assert all(ties.classes[i] < len(shared) for i in shared)            # apart from every element of its own
+    named = np.asarray(ties.named).view(np.float64)
+    assert all(str(named[ties.classes[i]]) == str(np.float64(values[i]) + 0.0) for i in shared)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2 ** 40, 2 ** 62])), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_dense_rows_are_equal_exactly_for_equal_rows(rows):
+    ids, count = dense_rows(np.array(rows, np.int64).reshape(-1, 2))
+    assert count == len(set(rows))
+    assert sorted(set(ids.tolist())) == list(range(count))
+    for i in range(len(rows)):
+        for j in range(len(rows)):
+            assert (ids[i] == ids[j]) == (rows[i] == rows[j])
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_a_kept_grouping_colours_each_multiset(members):
+    n = 6
+    targets = np.array([t for t, _ in members], np.int64)
+    values = np.array([v + 10 for _, v in members], np.int64)
+    colours = Grouping(targets, n).multisets(Palette(), "m", values, single=False)
+    bags = [tuple(sorted(v + 10 for t, v in members if t == slot)) for slot in range(n)]
+    for a in range(n):
+        assert (colours[a] == 0) == (bags[a] == ())
+        for b in range(n):
+            assert (colours[a] == colours[b]) == (bags[a] == bags[b])
+
+
+def test_the_bulk_dense_layer_numbers_weights_source_major():
+    net = sg.Network.mlp([3, 2, 1], bias=True)
+    edges = list(zip(net.edge_source, net.edge_target, net.edge_param))
+    x1, x2, x3, y1, y2, y = (net.node_index[sp.Symbol(s)] for s in ("x1", "x2", "x3", "y1", "y2", "y"))
+    one = next(j for j, node in enumerate(net.nodes) if node.kind == "bias")
+    assert edges[:6] == [(x1, y1, 0), (x1, y2, 1), (x2, y1, 2), (x2, y2, 3), (x3, y1, 4), (x3, y2, 5)]
+    assert edges[6:8] == [(one, y1, 8), (one, y2, 9)]             # biases after the 8 weights
+    assert edges[8:] == [(y1, y, 6), (y2, y, 7), (one, y, 10)]
+    assert [a.tolist() for a in net.edge_arrays] == [list(c) for c in zip(*edges)]
+
+
+def _coarsest_equitable(net, initial):
+    """The structural engine's partition of the parameters, by naive refinement:
+    dicts and sorted tuples, one node and one parameter at a time."""
+    def role(node, k):
+        return (node.op.role(k), str(node.targets[k]) if node.targets else None)
+
+    node_colour = {}
+    for j, node in enumerate(net.nodes):
+        kind = (node.op.key, tuple(sorted(map(str, (role(node, k) for k in range(len(node.args)))))))\
+            if node.kind == "function" else ()
+        node_colour[j] = (j == net.objective, node.kind, node.activation.name if node.kind == "neuron" else "",
+                          str(node.symbol) if node.kind == "input" else "", str(kind))
+    param_colour = dict(enumerate(initial))
+    ins = {j: [] for j in node_colour}
+    outs = {j: [] for j in node_colour}
+    on = {p: [] for p in param_colour}
+    for s, t, p in zip(net.edge_source, net.edge_target, net.edge_param):
+        ins[t].append((p, s))
+        outs[s].append((p, t))
+        on[p].append((s, t))
+    args = {j: [(str(role(node, k)), a) for k, a in enumerate(node.args)] for j, node in enumerate(net.nodes)}
+    readers = {j: [] for j in node_colour}
+    for f, node in enumerate(net.nodes):
+        for k, a in enumerate(node.args):
+            readers[a].append((f, str(role(node, k))))
+
+    def relabel(signature):
+        ids: dict = {}
+        return {key: ids.setdefault(sig, len(ids)) for key, sig in signature.items()}
+
+    node_colour, param_colour = relabel(node_colour), relabel(param_colour)
+    while True:
+        new_nodes = relabel({j: (node_colour[j],
+                                 tuple(sorted((param_colour[p], node_colour[s]) for p, s in ins[j])),
+                                 tuple(sorted((param_colour[p], node_colour[t]) for p, t in outs[j])),
+                                 tuple(sorted((k, node_colour[a]) for k, a in args[j])),
+                                 tuple(sorted((k, node_colour[f]) for f, k in readers[j])),
+                                 tuple(sorted(node_colour[u] for u in net.nodes[j].uses)))
+                             for j in node_colour})
+        new_params = relabel({p: (param_colour[p], tuple(sorted((node_colour[s], node_colour[t]) for s, t in on[p])))
+                              for p in param_colour})
+        if len(set(new_nodes.values())) == len(set(node_colour.values())) and \
+                len(set(new_params.values())) == len(set(param_colour.values())):
+            return Classes.by_value([param_colour[p] for p in range(net.parameter_count)])
+        node_colour, param_colour = new_nodes, new_params
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_structural_ties_are_the_coarsest_equitable_partition(seed):
+    rng = random.Random(seed)
+    net = _random_network(rng)
+    tied = [[str(net.weights[0]), str(net.weights[-1])]] if net.weight_count > 1 else []
+    init = rng.choice([sg.Constant("a"), sg.Distinct(), sg.Tied(tied)])
+    proof = sg.prove(net, init, engine="structural")
+    initial = [str(v) for v in init.values(net)]
+    assert proof.invariant_classes == _coarsest_equitable(net, initial)
+
+
+def test_a_diverging_exact_run_goes_on_in_intervals_and_ends():
+    """Five layers under squared error: the exact fractions of plain gradient descent
+    grow about tenfold in bits per step (20,000 bits at step 4); the run goes on in
+    interval arithmetic, and a pair it cannot tell apart stays "not shown to separate"."""
+    import symgrad.proofs.trajectory as trajectory
+    seen = []
+    original = trajectory.descend
+
+    def spy(net, m, params, samples, lr):
+        seen.append(m)
+        return original(net, m, params, samples, lr)
+
+    net = sg.Network.mlp([1, 3, 3, 1, 3, 4], objective="squared_error")
+    trajectory.descend = spy
+    try:
+        proof = sg.prove(net, sg.Constant("a"), engine="structural")
+    finally:
+        trajectory.descend = original
+    assert trajectory.INTERVAL in seen and len(seen) <= trajectory.RUNS * trajectory.STEPS
+    assert proof.separations and all(s.arithmetic == "exact" for s in proof.separations if s.step == 1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_shared_results_are_the_results_computed_apart(seed):
+    """A pass that reuses the result of identical inputs (tied weights, copied units)
+    gives every gradient exactly as a pass computing each one on its own does."""
+    from symgrad.maths.backends import INTERVAL as m
+    from symgrad.maths.backprop import run
+    rng = random.Random(seed)
+    net = _random_network(rng)
+    value = m.number(sp.Rational(rng.randint(1, 5), rng.randint(1, 5)))
+    params = [value] * net.parameter_count                      # one object: every unit a copy
+    sample = {s: m.number(sp.Rational(rng.randint(-4, 4), 3)) for s in (*net.inputs, *net.targets)}
+    shared = run(net, m, params, sample, share=True).gradients
+    apart = run(net, m, params, sample, share=False).gradients
+    assert [str(g) for g in shared] == [str(g) for g in apart]
