@@ -1,6 +1,6 @@
 """The vectorised pieces that carry the engines to millions of parameters, each
 against a plain-Python computation written out here: the depth of a network,
-classes by label, the initial ties of the lint, exact dense ids of rows, the
+classes by label, exact dense ids of rows, the
 multisets of a kept grouping, the builder's bulk edges, and the structural
 engine's ties against the coarsest equitable partition found by hand, and a
 trajectory witness that stays bounded when exact fractions explode."""
@@ -58,22 +58,6 @@ def test_classes_by_label_and_by_value_group_by_first_appearance(labels):
     assert Classes.by_value([f"v{v}" for v in labels]) == expected
     colours = Classes(expected).colours().tolist()
     assert colours == [next(k for k, c in enumerate(expected) if i in c) for i in range(len(labels))]
-
-
-@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, 0.5, 2.0, 3.0, float("nan"), 7.0]), max_size=30))
-@settings(max_examples=300, deadline=None)
-def test_the_lints_initial_ties_are_the_bitwise_equal_values(values):
-    from symgrad.tensor.refine import value_ties
-    ties = value_ties(np.array(values, np.float64))
-    key = ["nan" if v != v else v + 0.0 for v in values]
-    for i in range(len(values)):
-        for j in range(len(values)):
-            assert (ties.classes[i] == ties.classes[j]) == (key[i] == key[j])
-    shared = [i for i in range(len(values)) if key.count(key[i]) > 1 or key[i] in (0.0, 1.0)]
-    assert ties.members.tolist() == shared
-    assert all(ties.classes[i] < len(shared) for i in shared)            # apart from every element of its own
-    named = np.asarray(ties.named).view(np.float64)
-    assert all(str(named[ties.classes[i]]) == str(np.float64(values[i]) + 0.0) for i in shared)
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2 ** 40, 2 ** 62])), max_size=30))
