@@ -113,6 +113,21 @@ def _sorted_nonzero(x):
     return np.sort(v) if v.size < (1 << 23) else psort(v.copy())
 
 
+def _counts(fa, fb):
+    """``fa @ fb`` for small non-negative integers held as float32 (exact below 2**24).
+    Some BLAS kernels raise a floating-point flag spuriously on such inputs: it is
+    ignored, and a product that is not finite is done again in integers.
+
+    >>> _counts(np.ones((2, 3), np.float32), np.ones((3, 1), np.float32)).tolist()
+    [[3.0], [3.0]]
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        product = np.matmul(fa, fb)
+    if not np.isfinite(product).all():
+        product = np.matmul(fa.astype(np.int64), fb.astype(np.int64)).astype(np.float32)
+    return product
+
+
 def _distinct_side(x, other):
     """Every nonzero colour of ``x`` occurs once in ``x`` and never in ``other``."""
     v = _sorted_nonzero(x)
@@ -160,11 +175,11 @@ def _fast_dot(pal, A, Bt):
     nzB = Bt != ZERO
     if not (full_support and nzB.all()):
         fa, fb = nzA.astype(np.float32), np.swapaxes(nzB, -1, -2).astype(np.float32)
-        live = np.matmul(fa, fb)                           # exact counts (k < 2**24)
+        live = _counts(fa, fb)                             # exact counts (k < 2**24)
         out[live == 0] = ZERO
         one = np.argwhere(live == 1)
         if len(one):
-            kk = np.matmul(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
+            kk = _counts(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
             bi, i, j = one.T
             out[bi, i, j] = mul(pal, A[bi, i, kk], Bt[bi, j, kk])
     return out
