@@ -17,7 +17,7 @@ from .errors import SymgradError, TimeLimit
 
 ALGEBRAIC_LIMIT = 1_000_000  # edges and neurons times samples, weighted (10^5 tanh weights: about 5 s)
 ALGEBRAIC_DEPTH = 40      # layers of neurons on the longest path (nested expressions grow with depth)
-MAX_EDGES = 20_000_000    # networks symgrad builds at all (the structural engine: about 1.5 s a million edges, 2.5 GB at 10^7)
+MAX_EDGES = 20_000_000    # networks symgrad builds at all (the structural engine: about 1.1 s a million edges, 1.7 GB at 10^7)
 MAX_NODES = 200_000
 SCALAR_MODEL_NODES = 20_000  # scalar nodes of an imported torch model (beyond, the algebraic engine is out of reach)
 MAX_SAMPLES = 1_000       # samples in the data

@@ -29,11 +29,9 @@ class Classes(tuple):
     @classmethod
     def by_value(cls, values: Sequence[Hashable]) -> Classes:
         """Indices grouped by equal value (in order of first appearance, which is canonical)."""
-        objects = dict.fromkeys(map(id, values))          # by identity first: one object repeated is cheap
-        first = {}
-        for i, v in zip(objects, _firsts(values, objects)):
-            objects[i] = first.setdefault(v, len(first))
-        return cls.by_label(np.fromiter(map(objects.__getitem__, map(id, values)), np.int64, len(values)))
+        first: dict = {}                                  # by identity first: one object repeated is cheap
+        label = {i: first.setdefault(v, len(first)) for i, v in dict(zip(map(id, values), values)).items()}
+        return cls.by_label(np.fromiter(map(label.__getitem__, map(id, values)), np.int64, len(values)))
 
     @classmethod
     def by_label(cls, labels: np.ndarray) -> Classes:
@@ -95,14 +93,3 @@ class Classes(tuple):
         """The classes with ``parameters`` in place of indices."""
         return [tuple(parameters[p] for p in c) for c in self]
 
-
-def _firsts(values, objects) -> list:
-    """One value for each identity in ``objects`` (in its order)."""
-    if len(objects) == len(values):
-        return list(values)
-    found = {}
-    for v in values:
-        found.setdefault(id(v), v)
-        if len(found) == len(objects):
-            break
-    return [found[i] for i in objects]
