@@ -8,7 +8,8 @@ nn = torch.nn
 
 from symgrad.tensor import kernels as K  # noqa: E402
 from symgrad.tensor import lint  # noqa: E402
-from symgrad.maths.palette import ONE, Palette, ZERO, argsort_u64  # noqa: E402
+from symgrad.maths.keys import argsort_u64  # noqa: E402
+from symgrad.maths.palette import ONE, Palette, ZERO  # noqa: E402
 
 
 def partition(a):

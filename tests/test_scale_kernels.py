@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.maths.palette import Palette
-from symgrad.maths.refine import Grouping, dense_rows
+from symgrad.maths.refine import Grouping, dense_rows, split
 from symgrad.model.size import depth
 from symgrad.proofs.classes import Classes
 
@@ -83,6 +83,19 @@ def test_a_kept_grouping_colours_each_multiset(members):
         assert (colours[a] == 0) == (bags[a] == ())
         for b in range(n):
             assert (colours[a] == colours[b]) == (bags[a] == bags[b])
+
+
+@given(st.lists(st.tuples(st.sampled_from([0, 3, 7, 2 ** 30]), st.sampled_from([0, 1, 5, 2 ** 32 - 1])), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_a_split_is_the_partition_by_class_and_mark(members):
+    classes = np.array([c for c, _ in members], np.int64)
+    marks = np.array([m for _, m in members], np.uint64)
+    new, more = split(classes, marks)
+    assert more == len(set(members)) - len(set(c for c, _ in members))
+    for i in range(len(members)):
+        for j in range(len(members)):
+            assert (new[i] == new[j]) == (members[i] == members[j])
+    assert (new < 2 ** 31).all() and (new >= 0).all()
 
 
 def test_the_bulk_dense_layer_numbers_weights_source_major():

@@ -29,28 +29,13 @@ import zlib
 import numpy as np
 
 from ..base.errors import SymgradError
+from .keys import argsort_u64, mix, run_numbers
 
 ZERO = 0
 ONE = 1
 _LIMIT = 2 ** 31 - 1
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _U = np.uint64
-
-
-def mix(x):
-    """splitmix64 finaliser, elementwise on a uint64 array (a bijection of 64-bit words).
-
-    >>> int(mix(np.array([1], dtype=np.uint64))[0]) != 1
-    True
-    """
-    x = np.asarray(x, dtype=np.uint64)
-    x = x ^ (x >> _U(30))
-    x = x * _M1
-    x = x ^ (x >> _U(27))
-    x = x * _M2
-    return x ^ (x >> _U(31))
 
 
 def _salt(tag):
@@ -94,42 +79,6 @@ def pack(rows):
     return None
 
 
-def psort(a):
-    """Sort a 1-D array in place (numpy's vectorised sort) and return it."""
-    a.sort()
-    return a
-
-
-def argsort_u64(keys):
-    """(order, sorted keys) of a uint64 array: the index is packed under the key's high
-    bits so that one plain sort is the argsort; ties on the high bits are then put in
-    full-key order.  Stable for equal keys."""
-    n = len(keys)
-    if n < 2:
-        return np.arange(n), keys.copy()
-    ib = int(n - 1).bit_length()
-    low = _U((1 << ib) - 1)
-    packed = keys & ~low
-    packed |= np.arange(n, dtype=np.uint64)
-    packed.sort()
-    order = (packed & low).astype(np.int64)
-    sk = keys[order]
-    bad = np.flatnonzero(sk[1:] < sk[:-1])
-    if len(bad):                                           # equal high bits, unordered low bits
-        hi = packed[bad] & ~low
-        lo_end = np.searchsorted(packed, hi, side="left")                # group extents
-        hi_end = np.searchsorted(packed, hi | low, side="right")
-        lo_end, first = np.unique(lo_end, return_index=True)
-        hi_end = hi_end[first]
-        lens = hi_end - lo_end
-        sel = np.repeat(lo_end - np.cumsum(np.concatenate([[0], lens[:-1]])), lens) + np.arange(lens.sum())
-        grp = np.repeat(np.arange(len(lens)), lens)
-        sub = np.lexsort((order[sel], sk[sel], grp))
-        order[sel] = order[sel][sub]
-        sk[sel] = sk[sel][sub]
-    return order, sk
-
-
 class _Table:
     """Interned keys of one (tag, width): sorted runs of unique keys with their ids and
     (for hashed rows) where the interned row is kept (a block, by reference, and a row)."""
@@ -141,17 +90,19 @@ class _Table:
         self.overflow = {}          # exact row bytes -> id, for hash collisions only
 
     def find(self, keys):
-        """For sorted unique keys: (ids or -1, run index, position in run)."""
+        """For sorted unique keys: (ids or -1, run index, position in run); the run
+        and position only for hashed rows (where their interned rows are kept).  Each
+        run is searched from its smaller side: a short batch is looked up in a long
+        run, a short run is placed among a long batch."""
         ids = np.full(len(keys), -1, np.int64)
-        run = np.full(len(keys), -1, np.int64)
-        pos = np.zeros(len(keys), np.int64)
+        run = np.full(len(keys), -1, np.int64) if self.hashed else None
+        pos = np.zeros(len(keys), np.int64) if self.hashed else None
         for r, (rk, rid, _, _) in enumerate(self.runs):
-            p = np.searchsorted(rk, keys)
-            pc = np.minimum(p, len(rk) - 1)
-            hit = (rk[pc] == keys) & (ids < 0)
-            ids[hit] = rid[pc[hit]]
-            run[hit] = r
-            pos[hit] = pc[hit]
+            ki, ri = _matches(keys, rk)
+            ids[ki] = rid[ri]
+            if self.hashed:
+                run[ki] = r
+                pos[ki] = ri
         return ids, run, pos
 
     def rows_at(self, run, pos, k):
@@ -173,27 +124,48 @@ class _Table:
             self.blocks.append(rows)
             blk = np.full(len(keys), len(self.blocks) - 1, np.int32)
             loc = where
-        self.runs.append([keys, ids, blk, loc])
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= len(self.runs[-1][0]):
-            b = self.runs.pop()
-            a = self.runs.pop()
-            self.runs.append(_merge(a, b))
+        new = [keys, ids, blk, loc]
+        shorter = None                  # the runs no longer than the new one, merged among themselves first
+        while self.runs and len(self.runs[-1][0]) <= len(new[0]):
+            last = self.runs.pop()
+            shorter = last if shorter is None else _merge(last, shorter)
+        self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
+
+
+def _matches(keys, run_keys):
+    """Indices (into ``keys``, into ``run_keys``) of the keys both sorted unique
+    arrays hold, by binary search of the shorter in the longer.
+
+    >>> [m.tolist() for m in _matches(np.array([1, 4, 9], np.uint64), np.array([4, 5, 9, 11], np.uint64))]
+    [[1, 2], [0, 2]]
+    """
+    if not len(keys) or not len(run_keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(run_keys) <= len(keys):
+        ki = np.minimum(np.searchsorted(keys, run_keys), len(keys) - 1)
+        ri = np.flatnonzero(keys[ki] == run_keys)
+        return ki[ri], ri
+    ri = np.minimum(np.searchsorted(run_keys, keys), len(run_keys) - 1)
+    ki = np.flatnonzero(run_keys[ri] == keys)
+    return ki, ri[ki]
 
 
 def _merge(a, b):
-    """Merge two runs of disjoint sorted keys (with their parallel arrays)."""
+    """Merge two runs of disjoint sorted keys (with their parallel arrays), placing
+    the shorter run's keys among the longer's by binary search."""
+    short, long_ = (a, b) if len(a[0]) <= len(b[0]) else (b, a)
     n = len(a[0]) + len(b[0])
-    at = np.searchsorted(a[0], b[0]) + np.arange(len(b[0]))
+    at = np.searchsorted(long_[0], short[0]) + np.arange(len(short[0]))
     mask = np.ones(n, bool)
     mask[at] = False
     out = []
-    for x, y in zip(a, b):
+    for x, y in zip(short, long_):
         if x is None:
             out.append(None)
             continue
         z = np.empty(n, x.dtype)
-        z[at] = y
-        z[mask] = x
+        z[at] = x
+        z[mask] = y
         out.append(z)
     return out
 
@@ -239,14 +211,10 @@ class Palette:
     def const(self, values):
         """Colours of constants, by value: bitwise-equal floats share one (-0.0 == 0.0)."""
         v = np.asarray(values, dtype=np.float64) + 0.0        # -0.0 + 0.0 == +0.0
-        v = np.where(np.isnan(v), np.nan, v)
+        if np.isnan(v).any():
+            v = np.where(np.isnan(v), np.nan, v)              # one NaN
         bits = v.reshape(-1, 1).view(np.int64)
         return self.intern("const", bits).reshape(v.shape)
-
-    def const_sorted(self, bits):
-        """Colours of many distinct constants given as unique float64 bit patterns sorted
-        as uint64 (-0.0 already +0.0, NaN canonical), interned as one run."""
-        return self._intern_keys("const", 1, bits.view(np.int64), unique_sorted=True)
 
     def intern(self, tag, rows):
         """Exact ids for the rows ([n, K] int64) under ``tag``: equal ids iff equal rows."""
@@ -260,28 +228,29 @@ class Palette:
         return self._intern_rows(tag, rows)
 
     # --- exact keys ---------------------------------------------------------------
-    def _intern_keys(self, tag, k, packed, unique_sorted=False):
+    def _intern_keys(self, tag, k, packed):
         table = self.tables.get((tag, k))
         if table is None:
             table = self.tables[(tag, k)] = _Table(False)
         # a bijection of the packed row: exact (constants by their bits, kept in order)
         keys = packed.view(np.uint64) if tag == "const" else mix(packed.view(np.uint64))
-        if unique_sorted:
-            order, sk = np.arange(len(keys)), keys
-        else:
-            order, sk = argsort_u64(keys)
+        order, sk = argsort_u64(keys)
         starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-        uk = sk[starts]
-        gid = np.cumsum(starts) - 1
+        distinct = bool(starts.all())                        # common for large batches: no grouping
+        uk = sk if distinct else sk[starts]
         ids, _, _ = table.find(uk)
         new = ids < 0
         m = int(new.sum())
-        if m:
+        if m == len(uk):                                     # all new: consecutive ids in key order
+            ids = np.arange(self.count, self.count + m, dtype=np.int64)
+            self._grow(m)
+            table.add(uk, ids)
+        elif m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
             self._grow(m)
             table.add(uk[new], ids[new])
         out = np.empty(len(keys), np.int64)
-        out[order] = ids[gid]
+        out[order] = ids if distinct else ids[run_numbers(starts)]
         return out
 
     # --- hashed rows --------------------------------------------------------------
@@ -293,7 +262,7 @@ class Palette:
         h = np.asarray(row_hash(tag, rows), dtype=np.uint64)
         order, sk = argsort_u64(h)
         starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-        gid = np.cumsum(starts) - 1
+        gid = run_numbers(starts)
         firsts = order[starts]                               # representative row of each hash
         member = np.flatnonzero(~starts)                     # later members: verify vs representative
         slow = np.zeros(0, np.int64)

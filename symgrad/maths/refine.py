@@ -13,7 +13,8 @@ then verify: a collision can only give a fresh colour, never a false tie).
 """
 import numpy as np
 
-from .palette import ZERO, Palette, argsort_u64, mix
+from .keys import argsort_u64, mix, run_numbers
+from .palette import ZERO, Palette
 
 CHUNK = 1 << 21   # entries of the rows interned at once
 
@@ -85,7 +86,7 @@ def dense(keys):
         return np.zeros(0, np.int64), 0
     order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
     starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-    gid = np.cumsum(starts) - 1
+    gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
     out[order] = gid
     return out, int(gid[-1]) + 1
@@ -116,3 +117,38 @@ def dense_rows(rows):
     first = pal.count
     ids = pal.intern("rows", rows) - first
     return ids, pal.count - first
+
+
+def split(classes, marks):
+    """Refine the partition ``classes`` (non-negative ids below 2**31) by ``marks``
+    (non-negative, below 2**32): two elements stay in one class iff they were and
+    their marks agree.  The elements agreeing with a representative of their class
+    keep its id; the others get fresh ids above every current one, one per distinct
+    (class, mark), so a partition that does not split costs two passes and no sort.
+    Returns the new ids and how many classes are new (0: nothing split).
+
+    >>> new, more = split(np.array([0, 0, 0, 5]), np.array([1, 2, 1, 7]))
+    >>> bool(new[0] == new[2] != new[1]), bool(new[3] == 5), more
+    (True, True, 1)
+    >>> split(np.array([3, 3]), np.array([4, 4]))[1]
+    0
+    """
+    classes = np.asarray(classes, np.int64)
+    marks = np.asarray(marks, np.uint64)
+    if len(classes) == 0:
+        return classes, 0
+    top = int(classes.max()) + 1
+    rep = np.zeros(top, np.uint64)
+    rep[classes] = marks                     # one member's mark per class (whichever is written last)
+    moved = np.flatnonzero(rep[classes] != marks)
+    del rep
+    if not len(moved):
+        return classes, 0
+    key = classes[moved].astype(np.uint64) << np.uint64(32)
+    key |= marks[moved]
+    ids, more = dense(key)
+    new = classes.copy()
+    new[moved] = top + ids
+    if top + more >= 1 << 31:                # keep ids small: renumber densely (rare)
+        new = dense(new.view(np.uint64))[0]
+    return new, more

@@ -10,7 +10,8 @@ and row statistics are multisets: sorted rows interned by the palette.
 
 import numpy as np
 
-from ..maths.palette import ONE, ZERO, psort
+from ..maths.keys import psort
+from ..maths.palette import ONE, ZERO
 from ..maths.refine import CHUNK, reduce_groups
 
 
@@ -49,9 +50,12 @@ def elementwise(pal, tag, *cols, commutative=False):
     """Colour of ``tag(cols...)`` per element, with numpy broadcasting."""
     cols = np.broadcast_arrays(*[np.asarray(c, np.int64) for c in cols])
     shape = cols[0].shape
-    rows = np.stack([c.ravel() for c in cols], axis=1)
-    if commutative:
-        rows = np.sort(rows, axis=1)
+    if commutative and len(cols) == 2:                   # the unordered pair: (min, max)
+        rows = np.stack([np.minimum(*cols).ravel(), np.maximum(*cols).ravel()], axis=1)
+    else:
+        rows = np.stack([c.ravel() for c in cols], axis=1)
+        if commutative:
+            rows = np.sort(rows, axis=1)
     return pal.intern(tag, rows).reshape(shape)
 
 

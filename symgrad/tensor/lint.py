@@ -5,7 +5,7 @@ from .capture import capture
 from .evidence import Probe
 from .findings import Report
 from .interpret import RULES, where
-from .refine import fixpoint, initial_values
+from .refine import fixpoint
 from .result import LintResult
 
 
@@ -66,9 +66,8 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
     cap = capture(model, inputs, loss, targets)
     all_inputs = inputs + ((targets,) if loss is not None else ())
     fp = fixpoint(cap, all_inputs)
-    _, _, values = initial_values(cap)
     kinks = _kink_conventions(cap)
-    report = Report(fp, values, Probe(model, inputs, loss, targets), cap.objective, tuple(kinks))
+    report = Report(fp, fp.values, Probe(model, inputs, loss, targets), cap.objective, tuple(kinks))
     report.frozen_findings()
     report.tie_findings()
     report.learns_findings()

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.progress import note
-from ..maths.palette import ZERO, Palette, argsort_u64
-from ..maths.refine import dense
+from ..maths.palette import ZERO, Palette
+from ..maths.refine import split
 from .interpret import run
 
 
@@ -28,9 +28,9 @@ class Fixpoint:
     classes: np.ndarray     # flat class id per parameter element
     frozen: np.ndarray      # flat bool
     trainable: np.ndarray   # flat bool (requires_grad)
-    grads: dict             # name -> gradient colours in the last pass
     rounds: int
     collisions: int
+    values: np.ndarray      # flat float64 initial values
 
     def split(self, flat):
         out, o = {}, 0
@@ -45,24 +45,17 @@ def initial_values(cap):
     """Flat float64 values of all parameters (-0.0 as 0.0), their names and shapes."""
     names = tuple(cap.params)
     shapes = {n: tuple(cap.params[n].shape) for n in names}
-    vals = [cap.params[n].detach().cpu().double().numpy().ravel() for n in names]
-    flat = np.concatenate(vals) if vals else np.zeros(0)
-    return names, shapes, flat + 0.0
+    vals = [_numpy(cap.params[n]).ravel() for n in names]
+    flat = np.concatenate(vals, dtype=np.float64) if vals else np.zeros(0)   # exact widening, one pass
+    flat += 0.0                                                              # -0.0 becomes +0.0
+    return names, shapes, flat
 
 
-def value_classes(values):
-    """Classes of the initial values (bitwise, -0.0 as 0.0) and the unique bit patterns
-    sorted as uint64 (one sort)."""
-    v = np.where(np.isnan(values), np.nan, values + 0.0)
-    bits = v.view(np.uint64)
-    if len(bits) == 0:
-        return np.zeros(0, np.int64), bits
-    order, sk = argsort_u64(bits)
-    starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-    gid = np.cumsum(starts) - 1
-    inv = np.empty(len(bits), np.int64)
-    inv[order] = gid
-    return inv, sk[starts]
+def _numpy(p):
+    """A parameter's values as numpy, without a copy where numpy has its dtype."""
+    import torch
+    t = p.detach().cpu()
+    return t.numpy() if t.dtype in (torch.float16, torch.float32, torch.float64) else t.double().numpy()
 
 
 def fixpoint(cap, inputs, max_rounds=200):
@@ -71,20 +64,20 @@ def fixpoint(cap, inputs, max_rounds=200):
     trainable = np.concatenate([np.full(int(np.prod(shapes[n], dtype=np.int64)), cap.trainable[n])
                                 for n in names]) if names else np.zeros(0, bool)
     note(f"lint: classes of {len(values):,} initial values")
-    vinv, uv = value_classes(values)
-    classes, ncls = vinv, len(uv)
+    classes = None                                      # first round: one class per value
     frozen = np.ones(len(values), bool)
     collisions = 0
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
-        if frozen.all():
-            colours = pal.const_sorted(uv)[vinv]
+        if classes is None:
+            colours = classes = pal.const(values)
         else:
             colours = np.empty(len(values), np.int64)
             colours[frozen] = pal.const(values[frozen])
             base = pal.count
-            pal._grow(ncls)                                # one fresh colour per class
+            pal._grow(int(classes.max(initial=-1)) + 1)    # one fresh colour per class
             colours[~frozen] = base + classes[~frozen]
+        colours.setflags(write=False)                      # rules read parameter colours, never write them
         per = {}
         o = 0
         for n in names:
@@ -97,15 +90,16 @@ def fixpoint(cap, inputs, max_rounds=200):
         collisions += pal.collisions
         del per, pal
         g = np.concatenate([grads[n].ravel() for n in names]) if names else np.zeros(0, np.int64)
-        g = np.where(trainable, g, ZERO)                  # requires_grad=False: never moves
-        new_frozen = frozen & ((g == ZERO) | ~trainable)
-        key = (classes.astype(np.uint64) << np.uint64(32)) | np.where(new_frozen, 0, g + 1).astype(np.uint64)
-        del g
+        del grads
+        g[~trainable] = ZERO                              # requires_grad=False: never moves
+        new_frozen = frozen & (g == ZERO)
+        g += 1                                            # the mark: gradient colour + 1, or 0 if frozen
+        g[new_frozen] = 0
         note(f"lint: round {rounds}, splitting classes")
-        new, nnew = dense(key)
-        del key
-        stable = (new_frozen == frozen).all() and nnew == ncls
-        classes, frozen, ncls = new, new_frozen, nnew
+        classes, more = split(classes, g)
+        del g
+        stable = more == 0 and (new_frozen == frozen).all()
+        frozen = new_frozen
         if stable:
-            return Fixpoint(names, shapes, classes, frozen, trainable, grads, rounds, collisions)
+            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values)
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")

@@ -1,0 +1,80 @@
+"""Exact 64-bit keys: a bijective mix, a sort that is an argsort, run numbers.
+
+The palette (``symgrad.maths.palette``) and the refinement kernel
+(``symgrad.maths.refine``) sort parameter-sized arrays of keys; these are
+the primitives, written for few full-size passes over memory.
+"""
+
+import numpy as np
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_U = np.uint64
+
+
+def mix(x):
+    """splitmix64 finaliser, elementwise on a uint64 array (a bijection of 64-bit words).
+
+    >>> int(mix(np.array([1], dtype=np.uint64))[0]) != 1
+    True
+    """
+    x = np.array(x, dtype=np.uint64)                 # a copy, then mixed in place
+    t = np.empty_like(x)
+    for shift, factor in ((30, _M1), (27, _M2)):
+        np.right_shift(x, _U(shift), out=t)
+        x ^= t
+        x *= factor
+    np.right_shift(x, _U(31), out=t)
+    x ^= t
+    return x
+
+
+def psort(a):
+    """Sort a 1-D array in place (numpy's vectorised sort) and return it."""
+    a.sort()
+    return a
+
+
+def argsort_u64(keys):
+    """(order, sorted keys) of a uint64 array: the index is packed under the key's high
+    bits so that one plain sort is the argsort; ties on the high bits are then put in
+    full-key order.  Stable for equal keys."""
+    n = len(keys)
+    if n < 2:
+        return np.arange(n), keys.copy()
+    ib = int(n - 1).bit_length()
+    low = _U((1 << ib) - 1)
+    packed = keys & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).view(np.int64)                    # below 2**63: the same integers
+    if not np.bitwise_or.reduce(keys & low):                 # the keys' low bits are all 0: the
+        packed &= ~low                                       # sorted keys are read off, in order
+        return order, packed
+    sk = keys[order]
+    bad = np.flatnonzero(sk[1:] < sk[:-1])
+    if len(bad):                                           # equal high bits, unordered low bits
+        hi = packed[bad] & ~low
+        lo_end = np.searchsorted(packed, hi, side="left")                # group extents
+        hi_end = np.searchsorted(packed, hi | low, side="right")
+        lo_end, first = np.unique(lo_end, return_index=True)
+        hi_end = hi_end[first]
+        lens = hi_end - lo_end
+        sel = np.repeat(lo_end - np.cumsum(np.concatenate([[0], lens[:-1]])), lens) + np.arange(lens.sum())
+        grp = np.repeat(np.arange(len(lens)), lens)
+        sub = np.lexsort((order[sel], sk[sel], grp))
+        order[sel] = order[sel][sub]
+        sk[sel] = sk[sel][sub]
+    return order, sk
+
+
+def run_numbers(starts):
+    """The number of the run of equal sorted keys each position is in, given where
+    runs start (int32 below 2**31 positions: half the memory traffic).
+
+    >>> run_numbers(np.array([True, False, True, True])).tolist()
+    [0, 0, 1, 2]
+    """
+    out = np.cumsum(starts, dtype=np.int32 if len(starts) < 1 << 31 else np.int64)
+    out -= 1
+    return out
