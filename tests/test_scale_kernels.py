@@ -98,6 +98,21 @@ def test_a_split_is_the_partition_by_class_and_mark(members):
     assert (new < 2 ** 31).all() and (new >= 0).all()
 
 
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 9, 2 ** 31 - 1, 2 ** 31, -3]), st.sampled_from([0, 9, 2 ** 31 - 1, 2 ** 40])), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_a_pair_is_named_as_its_row_is(pairs):
+    rows = np.array(pairs, np.int64).reshape(-1, 2)
+    pal = Palette()
+    colours = bool(len(rows)) and rows.min() >= 0 and rows.max() < 2 ** 31
+    before = pal.intern("f", rows[: len(rows) // 2])
+    ids = pal.intern_pair("f", rows[:, 0], rows[:, 1])
+    if colours:                                          # colour ids: names given earlier are kept
+        assert (ids[: len(before)] == before).all()
+    for i in range(len(pairs)):
+        for j in range(len(pairs)):
+            assert (ids[i] == ids[j]) == (pairs[i] == pairs[j])
+
+
 def test_the_bulk_dense_layer_numbers_weights_source_major():
     net = sg.Network.mlp([3, 2, 1], bias=True)
     edges = list(zip(net.edge_source, net.edge_target, net.edge_param))

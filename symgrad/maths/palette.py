@@ -227,6 +227,20 @@ class Palette:
             return self._intern_keys(tag, k, packed)
         return self._intern_rows(tag, rows)
 
+    def intern_pair(self, tag, first, second):
+        """``intern(tag, rows)`` for the rows ``(first[i], second[i])``, without building them.
+
+        >>> p = Palette()
+        >>> bool((p.intern_pair("f", np.array([5, 7]), np.array([7, 5])) == p.intern("f", np.array([[5, 7], [7, 5]]))).all())
+        True
+        """
+        first, second = (np.asarray(x, np.int64).ravel() for x in (first, second))
+        if len(first) and min(first.min(), second.min()) >= 0 and max(first.max(), second.max()) <= _LIMIT:
+            packed = first << 31                             # as ``pack`` packs two entries
+            packed |= second
+            return self._intern_keys(tag, 2, packed)
+        return self.intern(tag, np.stack([first, second], axis=1))
+
     # --- exact keys ---------------------------------------------------------------
     def _intern_keys(self, tag, k, packed):
         table = self.tables.get((tag, k))

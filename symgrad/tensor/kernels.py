@@ -50,12 +50,12 @@ def elementwise(pal, tag, *cols, commutative=False):
     """Colour of ``tag(cols...)`` per element, with numpy broadcasting."""
     cols = np.broadcast_arrays(*[np.asarray(c, np.int64) for c in cols])
     shape = cols[0].shape
-    if commutative and len(cols) == 2:                   # the unordered pair: (min, max)
-        rows = np.stack([np.minimum(*cols).ravel(), np.maximum(*cols).ravel()], axis=1)
-    else:
-        rows = np.stack([c.ravel() for c in cols], axis=1)
-        if commutative:
-            rows = np.sort(rows, axis=1)
+    if len(cols) == 2:
+        first, second = (np.minimum(*cols), np.maximum(*cols)) if commutative else cols   # unordered: (min, max)
+        return pal.intern_pair(tag, first, second).reshape(shape)
+    rows = np.stack([c.ravel() for c in cols], axis=1)
+    if commutative:
+        rows = np.sort(rows, axis=1)
     return pal.intern(tag, rows).reshape(shape)
 
 
