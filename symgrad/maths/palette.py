@@ -255,14 +255,14 @@ class Palette:
         ids, _, _ = table.find(uk)
         new = ids < 0
         m = int(new.sum())
-        if m == len(uk):                                     # all new: consecutive ids in key order
-            ids = np.arange(self.count, self.count + m, dtype=np.int64)
+        if m:
+            fresh = np.arange(self.count, self.count + m, dtype=np.int64)   # consecutive, in key order
             self._grow(m)
-            table.add(uk, ids)
-        elif m:
-            ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
-            self._grow(m)
-            table.add(uk[new], ids[new])
+            if m == len(uk):                                 # all new: no masked copies
+                ids, added = fresh, uk
+            else:
+                ids[new], added = fresh, uk[new]
+            table.add(added, fresh)
         out = np.empty(len(keys), np.int64)
         out[order] = ids if distinct else ids[run_numbers(starts)]
         return out

@@ -25,20 +25,16 @@ from .interpret import run
 class Fixpoint:
     names: tuple            # parameter paths, in order
     shapes: dict
-    classes: np.ndarray     # flat class id per parameter element
+    classes: np.ndarray     # flat class id per parameter element (equal ids: tied)
     frozen: np.ndarray      # flat bool
     trainable: np.ndarray   # flat bool (requires_grad)
     rounds: int
     collisions: int
-    values: np.ndarray      # flat float64 initial values
+    values: np.ndarray      # flat float64 initial values (-0.0 as 0.0)
 
     def split(self, flat):
-        out, o = {}, 0
-        for n in self.names:
-            k = int(np.prod(self.shapes[n], dtype=np.int64))
-            out[n] = flat[o:o + k].reshape(self.shapes[n])
-            o += k
-        return out
+        """A flat array as one array per parameter (views)."""
+        return _per_parameter(flat, self.names, self.shapes)
 
 
 def initial_values(cap):
@@ -78,17 +74,10 @@ def fixpoint(cap, inputs, max_rounds=200):
             pal._grow(int(classes.max(initial=-1)) + 1)    # one fresh colour per class
             colours[~frozen] = base + classes[~frozen]
         colours.setflags(write=False)                      # rules read parameter colours, never write them
-        per = {}
-        o = 0
-        for n in names:
-            k = int(np.prod(shapes[n], dtype=np.int64))
-            per[n] = colours[o:o + k].reshape(shapes[n])
-            o += k
-        del colours
         note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes")
-        grads = run(cap, pal, per, inputs)
+        grads = run(cap, pal, _per_parameter(colours, names, shapes), inputs)
         collisions += pal.collisions
-        del per, pal
+        del colours, pal
         g = np.concatenate([grads[n].ravel() for n in names]) if names else np.zeros(0, np.int64)
         del grads
         g[~trainable] = ZERO                              # requires_grad=False: never moves
@@ -103,3 +92,13 @@ def fixpoint(cap, inputs, max_rounds=200):
         if stable:
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values)
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
+
+
+def _per_parameter(flat, names, shapes) -> dict:
+    """A flat array as one array per parameter (views)."""
+    per, o = {}, 0
+    for n in names:
+        k = int(np.prod(shapes[n], dtype=np.int64))
+        per[n] = flat[o:o + k].reshape(shapes[n])
+        o += k
+    return per
