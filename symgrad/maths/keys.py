@@ -10,6 +10,7 @@ import numpy as np
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _U = np.uint64
+_BLOCK = 1 << 22        # elements per block of a blockwise pass (32 MB of words)
 
 
 def mix(x):
@@ -45,10 +46,14 @@ def argsort_u64(keys):
     ib = int(n - 1).bit_length()
     low = _U((1 << ib) - 1)
     packed = keys & ~low
-    packed |= np.arange(n, dtype=np.uint64)
+    spill = False                                            # a key with low bits set
+    for i in range(0, n, _BLOCK):                            # in blocks: no index array of n
+        j = min(i + _BLOCK, n)
+        spill = spill or bool(np.bitwise_or.reduce(keys[i:j] & low))
+        packed[i:j] |= np.arange(i, j, dtype=np.uint64)
     packed.sort()
     order = (packed & low).view(np.int64)                    # below 2**63: the same integers
-    if not np.bitwise_or.reduce(keys & low):                 # the keys' low bits are all 0: the
+    if not spill:                                            # the keys' low bits are all 0: the
         packed &= ~low                                       # sorted keys are read off, in order
         return order, packed
     sk = keys[order]

@@ -85,7 +85,7 @@ class _Table:
 
     def __init__(self, hashed):
         self.hashed = hashed
-        self.runs = []              # [keys (sorted uint64), ids, blk, loc]
+        self.runs = []              # [keys (sorted uint64), ids (or the first of consecutive ids), blk, loc]
         self.blocks = []
         self.overflow = {}          # exact row bytes -> id, for hash collisions only
 
@@ -99,7 +99,7 @@ class _Table:
         pos = np.zeros(len(keys), np.int64) if self.hashed else None
         for r, (rk, rid, _, _) in enumerate(self.runs):
             ki, ri = _matches(keys, rk)
-            ids[ki] = rid[ri]
+            ids[ki] = rid + ri if isinstance(rid, int) else rid[ri]
             if self.hashed:
                 run[ki] = r
                 pos[ki] = ri
@@ -129,7 +129,24 @@ class _Table:
         while self.runs and len(self.runs[-1][0]) <= len(new[0]):
             last = self.runs.pop()
             shorter = last if shorter is None else _merge(last, shorter)
-        self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
+        if shorter is not None and 4 * len(shorter[0]) < len(new[0]):
+            self.runs += [new, shorter]     # far shorter: kept beside it (no copy of a long run)
+        else:
+            self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
+
+
+_BLOCK = 1 << 22
+
+
+def _scatter(order, ids, runs):
+    """``out[order[i]] = ids[runs[i]]`` (``runs`` None: ``i``; ``ids`` an int: the first of
+    consecutive ids), in blocks: no array of the batch's size but ``out``."""
+    out = np.empty(len(order), np.int64)
+    for i in range(0, len(order), _BLOCK):
+        j = min(i + _BLOCK, len(order))
+        at = np.arange(i, j) if runs is None else runs[i:j]
+        out[order[i:j]] = ids + at if isinstance(ids, int) else ids[at]
+    return out
 
 
 def _matches(keys, run_keys):
@@ -163,6 +180,8 @@ def _merge(a, b):
         if x is None:
             out.append(None)
             continue
+        x, y = (np.arange(v, v + len(r[0]), dtype=np.int64) if isinstance(v, int) else v
+                for v, r in ((x, short), (y, long_)))
         z = np.empty(n, x.dtype)
         z[at] = x
         z[mask] = y
@@ -252,20 +271,18 @@ class Palette:
         starts = np.concatenate([[True], sk[1:] != sk[:-1]])
         distinct = bool(starts.all())                        # common for large batches: no grouping
         uk = sk if distinct else sk[starts]
+        del sk
         ids, _, _ = table.find(uk)
         new = ids < 0
         m = int(new.sum())
+        if m == len(uk):                                     # all new: consecutive ids in key order
+            ids = self.count
+        elif m:
+            ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
         if m:
-            fresh = np.arange(self.count, self.count + m, dtype=np.int64)   # consecutive, in key order
+            table.add(uk if m == len(uk) else uk[new], self.count)
             self._grow(m)
-            if m == len(uk):                                 # all new: no masked copies
-                ids, added = fresh, uk
-            else:
-                ids[new], added = fresh, uk[new]
-            table.add(added, fresh)
-        out = np.empty(len(keys), np.int64)
-        out[order] = ids if distinct else ids[run_numbers(starts)]
-        return out
+        return _scatter(order, ids, None if distinct else run_numbers(starts))
 
     # --- hashed rows --------------------------------------------------------------
     def _intern_rows(self, tag, rows):

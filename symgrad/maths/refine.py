@@ -119,13 +119,16 @@ def dense_rows(rows):
     return ids, pal.count - first
 
 
-def split(classes, marks):
+def split(classes, marks, top=None):
     """Refine the partition ``classes`` (non-negative ids below 2**31) by ``marks``
     (non-negative, below 2**32): two elements stay in one class iff they were and
     their marks agree.  The elements agreeing with a representative of their class
-    keep its id; the others get fresh ids above every current one, one per distinct
-    (class, mark), so a partition that does not split costs two passes and no sort.
-    Returns the new ids and how many classes are new (0: nothing split).
+    keep its id; the others get fresh ids from ``top`` on (default: above every
+    current id; ids are then renumbered densely should they reach 2**31), one per
+    distinct (class, mark), so a partition that does not split costs two passes and
+    no sort.  Given ``top``, ``classes`` may be the whole classes of a larger array
+    whose ids lie below ``top``.  Returns the new ids and how many classes are new
+    (0: nothing split).
 
     >>> new, more = split(np.array([0, 0, 0, 5]), np.array([1, 2, 1, 7]))
     >>> bool(new[0] == new[2] != new[1]), bool(new[3] == 5), more
@@ -140,11 +143,15 @@ def split(classes, marks):
     if int(marks.min()) < 0 or int(marks.max()) >= 1 << 32:
         raise ValueError("split: marks must lie in [0, 2**32)")
     marks = marks.astype(np.uint32, copy=False)             # 32 bits: half the random memory traffic
-    top = int(classes.max()) + 1
-    rep = np.zeros(top, np.uint32)
-    rep[classes] = marks                     # one member's mark per class (whichever is written last)
-    moved = np.flatnonzero(rep[classes] != marks)
-    del rep
+    whole = top is None
+    top = int(classes.max()) + 1 if whole else int(top)
+    slots = classes
+    if 8 * len(classes) < top:               # a few elements of large ids: a table over their own classes
+        slots = np.unique(classes, return_inverse=True)[1]
+    rep = np.zeros(int(slots.max()) + 1, np.uint32)
+    rep[slots] = marks                       # one member's mark per class (whichever is written last)
+    moved = np.flatnonzero(rep[slots] != marks)
+    del rep, slots
     if not len(moved):
         return classes, 0
     key = classes[moved].astype(np.uint64) << np.uint64(32)
@@ -152,6 +159,6 @@ def split(classes, marks):
     ids, more = dense(key)
     new = classes.copy()
     new[moved] = top + ids
-    if top + more >= 1 << 31:                # keep ids small: renumber densely (rare)
+    if whole and top + more >= 1 << 31:      # keep ids small: renumber densely (rare)
         new = dense(new.view(np.uint64))[0]
     return new, more

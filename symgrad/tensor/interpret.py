@@ -15,7 +15,7 @@ from ..base.progress import note
 from ..maths.palette import ONE, ZERO
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
-from .rules import RULES, T
+from .rules import RULES, T, ZEROS
 
 RANDOM = {"rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal",
           "randint", "randint_like", "randperm", "uniform_", "normal_", "multinomial",
@@ -59,9 +59,9 @@ def _wrap(pal, value, known=True):
     import torch
     if isinstance(value, torch.Tensor):
         if not known:
-            return T(pal.fresh(tuple(value.shape)), None, value.is_floating_point())
+            return T(pal.fresh(tuple(value.shape)), None, value.is_floating_point(), wants=False)
         arr = value.detach().cpu().to(torch.float64).numpy()
-        return T(pal.const(arr), value, value.is_floating_point())
+        return T(pal.const(arr), value, value.is_floating_point(), wants=False)
     if isinstance(value, (list, tuple)):
         return [_wrap(pal, q, known) for q in value]
     return value
@@ -92,8 +92,12 @@ def _progress(direction: str, done: int, total: int, node) -> None:
         note(f"lint: {direction} pass {100 * done // total}%, {where(node).split(', ')[0]}")
 
 
-def run(cap, pal, param_colours, inputs):
-    """Colours of every parameter's gradient, given parameter colours (name -> array)."""
+def run(cap, pal, param_colours, inputs, wanted=None):
+    """Colours of the gradients of the parameters ``wanted`` asks for (name -> True, or
+    ``ZEROS`` for a bool array of where the gradient is not provably zero; default:
+    the colours of all), given parameter colours (name -> array).  Only the deltas
+    with a wanted parameter behind them are computed, as autograd follows
+    ``requires_grad``."""
     import torch
     env, vjps, order = {}, {}, {}
     nodes = list(cap.graph.nodes)
@@ -104,7 +108,9 @@ def run(cap, pal, param_colours, inputs):
             kind, key = cap.kinds[node.name]
             if kind == "param":
                 p = cap.params[key]
-                env[node] = T(param_colours[key], None, p.is_floating_point())
+                ask = True if wanted is None else wanted.get(key)
+                env[node] = T(param_colours[key], None, p.is_floating_point(),
+                              wants=False if ask is None else ZEROS if ask is ZEROS else True)
             elif kind == "input":
                 x = inputs[key]
                 env[node] = _wrap(pal, x, known=False) if isinstance(x, torch.Tensor) else x
@@ -118,7 +124,7 @@ def run(cap, pal, param_colours, inputs):
     outnode = nodes[-1]
     deltas = {}
     for t in _leaves([env[o] for o in cap.outputs]):
-        if t.floating:
+        if t.floating and t.wants:
             deltas.setdefault(id(t), []).append(np.full(t.shape, ONE, np.int64))
     for node in reversed(nodes):
         vjp = vjps.get(node)
@@ -135,7 +141,7 @@ def run(cap, pal, param_colours, inputs):
             if ds is None:
                 continue
         for t, d in vjp(ds):
-            if t.floating:
+            if t.floating and t.wants:
                 if d.shape != t.shape:
                     raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
                 deltas.setdefault(id(t), []).append(d)
@@ -148,9 +154,37 @@ def run(cap, pal, param_colours, inputs):
             shapes[key] = t.shape
     grads = {}
     for key, ds in contributions.items():
+        ask = True if wanted is None else wanted.get(key)
+        if ask is None:
+            continue
+        if ask is ZEROS:
+            grads[key] = _not_zero(ds, shapes[key])
+            continue
+        if ask is not True and len(ds) > 1 and not ask.all():
+            grads[key] = _combine_at(pal, ds, shapes[key], ask)
+            continue
         g = combine(pal, ds, shapes[key])
         grads[key] = np.full(shapes[key], ZERO, np.int64) if g is None else g
     return grads
+
+
+def _not_zero(ds, shape):
+    """Where a sum of delta contributions (bool patterns or colours) is not provably
+    zero: a sum is zero iff every term is."""
+    out = np.zeros(shape, bool)
+    for d in ds:
+        out |= d if d.dtype == bool else d != ZERO
+    return out
+
+
+def _combine_at(pal, ds, shape, at):
+    """A sum of delta contributions named only at the flat positions ``at`` (bool);
+    elsewhere ZERO where it is provably zero and ONE (a stand-in) where not."""
+    out = np.where(_not_zero(ds, shape), ONE, ZERO)
+    where = np.flatnonzero(at)
+    named = combine(pal, [d.ravel()[where] for d in ds], (len(where),))
+    out.flat[where] = ZERO if named is None else named
+    return out
 
 
 def _call(pal, node, env, order):
@@ -168,6 +202,7 @@ def _call(pal, node, env, order):
     if all(t.v is not None for t in tensors) and isinstance(node.target, torch._ops.OpOverload):
         with torch.no_grad():
             return _wrap(pal, node.target(*_real(args), **_real(kwargs))), None
+    wants = any(t.wants for t in tensors)
     fn = RULES.get(name)
     if fn is None:
         raise SymgradError(f"no lint rule for the op {name} ({where(node)}); "
@@ -184,15 +219,15 @@ def _call(pal, node, env, order):
     except SymgradError as e:
         raise SymgradError(f"{name}: {e} ({where(node)})") from None
     val = node.meta.get("val")
-    return _as_values(out, val, name, node), vjp
+    return _as_values(out, val, name, node, wants), vjp if wants else None   # no delta wanted: no vjp kept
 
 
-def _as_values(out, val, name, node):
+def _as_values(out, val, name, node, wants):
     if isinstance(out, list):
         vals = val if isinstance(val, (list, tuple)) else [None] * len(out)
-        return [_as_values(o, v, name, node) for o, v in zip(out, vals)]
+        return [_as_values(o, v, name, node, wants) for o, v in zip(out, vals)]
     floating = True if val is None else bool(val.is_floating_point())
     if val is not None and tuple(out.shape) != tuple(val.shape):
         raise SymgradError(f"internal: rule for {name} gave shape {out.shape}, torch says "
                            f"{tuple(val.shape)} ({where(node)})")
-    return T(np.ascontiguousarray(out, dtype=np.int64), None, floating)
+    return T(np.ascontiguousarray(out, dtype=np.int64), None, floating, wants)

@@ -247,6 +247,16 @@ def matmul(pal, a, b):
     return np.ascontiguousarray(out).reshape(batch + (m, n))
 
 
+def live(a, b):
+    """Where ``a @ b`` is not provably zero: a pair of the contraction with both
+    colours nonzero (the zero fact ``matmul`` folds in), as a bool array.
+
+    >>> live(np.array([[0, 5]]), np.array([[7], [0]])).tolist()
+    [[False]]
+    """
+    return _counts((np.asarray(a) != ZERO).astype(np.float32), (np.asarray(b) != ZERO).astype(np.float32)) > 0
+
+
 def transpose2(x):
     return np.swapaxes(x, -1, -2)
 

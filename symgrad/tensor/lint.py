@@ -1,5 +1,6 @@
 """``lint``: the tensor-level proof of ties and frozen parameters for a torch model."""
 
+from ..base.memory import retained
 from ..base.progress import phase
 from .capture import capture
 from .evidence import Probe
@@ -65,7 +66,8 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None):
                      f"({sum(p.numel() for p in model.parameters()):,} parameters)")
     cap = capture(model, inputs, loss, targets)
     all_inputs = inputs + ((targets,) if loss is not None else ())
-    fp = fixpoint(cap, all_inputs)
+    with retained():                                   # gigabyte arrays, freed and made again
+        fp = fixpoint(cap, all_inputs)
     kinks = _kink_conventions(cap)
     report = Report(fp, fp.values, Probe(model, inputs, loss, targets), cap.objective, tuple(kinks))
     report.frozen_findings()

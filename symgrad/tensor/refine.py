@@ -17,8 +17,9 @@ import numpy as np
 from ..base.errors import SymgradError
 from ..base.progress import note
 from ..maths.palette import ZERO, Palette
-from ..maths.refine import split
+from ..maths.refine import dense, split
 from .interpret import run
+from .rules import ZEROS
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,18 @@ def _numpy(p):
 
 
 def fixpoint(cap, inputs, max_rounds=200):
-    """Refine until nothing splits and nothing thaws."""
+    """Refine until nothing splits and nothing thaws.
+
+    Each round asks of each element only what can still change it: the colour
+    of its gradient while it shares its class (the colours split the class);
+    only whether its gradient is provably zero while it is alone in its class
+    but frozen and trainable (it may thaw); nothing once it is alone and thawed
+    or not trainable (it is *settled*).  A parameter whose elements are all
+    settled is coloured but asked for nothing, and every delta that would only
+    lead to it is skipped, as autograd skips what needs no gradient."""
     names, shapes, values = initial_values(cap)
-    trainable = np.concatenate([np.full(int(np.prod(shapes[n], dtype=np.int64)), cap.trainable[n])
-                                for n in names]) if names else np.zeros(0, bool)
+    sizes = [int(np.prod(shapes[n], dtype=np.int64)) for n in names]
+    trainable = np.repeat(np.array([bool(cap.trainable[n]) for n in names], bool), sizes)
     note(f"lint: classes of {len(values):,} initial values")
     classes = None                                      # first round: one class per value
     frozen = np.ones(len(values), bool)
@@ -67,31 +76,88 @@ def fixpoint(cap, inputs, max_rounds=200):
         pal = Palette()
         if classes is None:
             colours = classes = pal.const(values)
+            asks = _asks(names, sizes, set(names), classes, frozen, trainable)
         else:
             colours = np.empty(len(values), np.int64)
             colours[frozen] = pal.const(values[frozen])
             base = pal.count
             pal._grow(int(classes.max(initial=-1)) + 1)    # one fresh colour per class
             colours[~frozen] = base + classes[~frozen]
-        colours.setflags(write=False)                      # rules read parameter colours, never write them
-        note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes")
-        grads = run(cap, pal, _per_parameter(colours, names, shapes), inputs)
+        shown = colours.view()
+        shown.setflags(write=False)                        # rules read parameter colours, never write them
+        note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
+             f"({len(asks)} of {len(names)} parameters still in play)")
+        wanted = {n: ask for n, ask in asks.items() if cap.trainable[n]}   # requires_grad=False: never moves
+        grads = run(cap, pal, _per_parameter(shown, names, shapes), inputs, wanted)
         collisions += pal.collisions
-        del colours, pal
-        g = np.concatenate([grads[n].ravel() for n in names]) if names else np.zeros(0, np.int64)
-        del grads
-        g[~trainable] = ZERO                              # requires_grad=False: never moves
-        new_frozen = frozen & (g == ZERO)
-        g += 1                                            # the mark: gradient colour + 1, or 0 if frozen
-        g[new_frozen] = 0
+        del colours, shown, pal
         note(f"lint: round {rounds}, splitting classes")
-        classes, more = split(classes, g)
-        del g
-        stable = more == 0 and (new_frozen == frozen).all()
-        frozen = new_frozen
-        if stable:
+        more, thawed = _refine(names, sizes, asks, grads, classes, frozen)
+        del grads
+        if more == 0 and not thawed:
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values)
+        if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
+            classes = dense(classes.view(np.uint64))[0]
+        asks = _asks(names, sizes, set(asks), classes, frozen, trainable)
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
+
+
+def _refine(names, sizes, asks, grads, classes, frozen):
+    """One step of both fixpoints, in place: a frozen element whose gradient may not
+    be zero thaws, and the elements that share their class split it by (gradient
+    colour, frozen).  How many classes are new, and whether any element thawed."""
+    thawed, o = False, 0
+    where, marks = [], []
+    for n, k in zip(names, sizes):
+        ask = asks.get(n)
+        if ask is not None:
+            g = grads[n].ravel() if n in grads else np.full(k, ZERO, np.int64)   # not asked: never moves
+            moves = g if g.dtype == bool else g != ZERO
+            thawed = thawed or bool((frozen[o:o + k] & moves).any())
+            frozen[o:o + k] &= ~moves
+            if ask is not ZEROS:                              # ask: where the element shares its class
+                at = np.flatnonzero(ask)
+                mark = g[at] + 1                              # the mark: gradient colour + 1, or 0 if frozen
+                mark[frozen[o + at]] = 0
+                where.append(o + at)
+                marks.append(mark)
+        o += k
+    if not where:
+        return 0, thawed
+    where = np.concatenate(where)
+    part, more = split(classes[where], np.concatenate(marks), int(classes.max(initial=-1)) + 1)
+    classes[where] = part
+    return more, thawed
+
+
+def _elements(names, sizes, chosen):
+    """The flat positions of the parameters ``chosen`` (a slice when they are all)."""
+    if len(chosen) == len(names):
+        return slice(None)
+    chosen, ends = set(chosen), np.cumsum(sizes)
+    return np.concatenate([np.arange(e - k, e) for n, k, e in zip(names, sizes, ends) if n in chosen]
+                          or [np.zeros(0, np.int64)])
+
+
+def _asks(names, sizes, active, classes, frozen, trainable) -> dict:
+    """What to ask next round of each parameter of ``active`` that is not settled:
+    a bool array of its elements that share their class (the colours of its
+    gradient are wanted there, its zero pattern elsewhere), or ``ZEROS`` when
+    they are all alone but a trainable one is frozen (its zero pattern alone)."""
+    at = _elements(names, sizes, active)
+    mine = classes[at]
+    shared = (np.bincount(mine) > 1)[mine]                # a class never mixes settled and live elements
+    del mine
+    may_thaw = frozen[at] & trainable[at]
+    asks, o = {}, 0
+    for n, k in zip(names, sizes):
+        if n in active:
+            if shared[o:o + k].any():
+                asks[n] = shared[o:o + k]
+            elif may_thaw[o:o + k].any():
+                asks[n] = ZEROS
+            o += k
+    return asks
 
 
 def _per_parameter(flat, names, shapes) -> dict:

@@ -17,12 +17,13 @@ RULES = {}
 
 
 class T:
-    """A tensor during one pass: colours, and its value when it is a known constant."""
+    """A tensor during one pass: colours, its value when it is a known constant, and
+    whether its delta is wanted (a parameter whose gradient is asked for lies behind it)."""
 
-    __slots__ = ("c", "v", "floating")
+    __slots__ = ("c", "v", "floating", "wants")
 
-    def __init__(self, c, v=None, floating=True):
-        self.c, self.v, self.floating = c, v, floating
+    def __init__(self, c, v=None, floating=True, wants=True):
+        self.c, self.v, self.floating, self.wants = c, v, floating, wants
 
     @property
     def shape(self):
@@ -50,9 +51,23 @@ def colours(pal, x, shape=()):
     return K.const_like(pal, float(x), shape)
 
 
+ZEROS = "zeros"   # a parameter that wants only where its gradient is provably zero
+
+
+def wanted(t) -> bool:
+    """Whether a rule should compute the delta of ``t`` (a tensor that wants it)."""
+    return isinstance(t, T) and bool(t.wants)
+
+
+def zeros_only(t) -> bool:
+    """Whether ``t`` wants only the pattern of its delta: a bool array, True where the
+    delta is not provably zero (a rule may also give the colours)."""
+    return isinstance(t, T) and t.wants == ZEROS
+
+
 def back(*pairs):
-    """Keep only the tensor inputs among (input, delta) pairs."""
-    return [(t, d) for t, d in pairs if isinstance(t, T) and d is not None]
+    """Keep only the tensor inputs that want their delta among (input, delta) pairs."""
+    return [(t, d) for t, d in pairs if wanted(t) and d is not None]
 
 
 # --- elementwise functions: (f(0) == 0, f'(0) == 0) -------------------------

@@ -9,7 +9,7 @@ import numpy as np
 from ..maths.palette import ZERO
 from . import kernels as K
 from . import rules_loss  # noqa: F401  (registers pooling and losses)
-from .rules import back, rule, _unsupported
+from .rules import back, rule, wanted, zeros_only, _unsupported
 
 
 # --- matrix products ----------------------------------------------------------
@@ -26,8 +26,8 @@ def _mm(pal, a, b):
 
     def vjp(d):
         d = d.reshape(full_shape)
-        da = K.unbroadcast(pal, K.matmul(pal, d, K.transpose2(B)), A.shape).reshape(a.shape)
-        db = K.unbroadcast(pal, K.matmul(pal, K.transpose2(A), d), B.shape).reshape(b.shape)
+        da = K.unbroadcast(pal, K.matmul(pal, d, K.transpose2(B)), A.shape).reshape(a.shape) if wanted(a) else None
+        db = K.unbroadcast(pal, K.matmul(pal, K.transpose2(A), d), B.shape).reshape(b.shape) if wanted(b) else None
         return back((a, da), (b, db))
     return out, vjp
 
@@ -48,7 +48,7 @@ def addmm(pal, bias, m1, m2, beta=1, alpha=1):
     def vjp(d):
         dp = d if alpha == 1 else K.scale(pal, d, alpha)
         db = d if beta == 1 else K.scale(pal, d, beta)
-        return back((bias, K.unbroadcast(pal, db, bias.shape))) + vjp_mm(dp)
+        return back((bias, K.unbroadcast(pal, db, bias.shape) if wanted(bias) else None)) + vjp_mm(dp)
     return out, vjp
 
 
@@ -63,10 +63,18 @@ def linear(pal, x, w, b=None):
 
     def vjp(d):
         d2 = d.reshape(-1, w.shape[0])
-        return back((x, K.matmul(pal, d2, w.c).reshape(x.shape)),
-                    (w, K.matmul(pal, d2.T, x2)),
-                    (b, K.reduce_sum(pal, d2, [0]) if b is not None else None))
+        return back((x, K.matmul(pal, d2, w.c).reshape(x.shape) if wanted(x) else None),
+                    (w, _weight_delta(pal, w, d2.T, x2)),
+                    (b, K.reduce_sum(pal, d2, [0]) if wanted(b) else None))
     return out, vjp
+
+
+def _weight_delta(pal, w, a, b):
+    """The delta ``a @ b`` of a weight: its colours, or only where it is not provably
+    zero when that is all ``w`` wants (no name per element)."""
+    if not wanted(w):
+        return None
+    return K.live(a, b) if zeros_only(w) else K.matmul(pal, a, b)
 
 
 # --- convolution: a matmul over patches found by unfolding the element indices ---
@@ -127,10 +135,13 @@ def _conv(pal, x, w, b, stride, padding, dilation, groups):
         d3 = d.reshape(N, g, cout // g, L)
         P2 = P.transpose(1, 2, 0, 3).reshape(g, ck, N * L)
         D2 = d3.transpose(1, 2, 0, 3).reshape(g, cout // g, N * L)
-        dw = K.matmul(pal, D2, K.transpose2(P2)).reshape(w.shape)
-        dP = K.matmul(pal, K.transpose2(W)[None], d3).reshape(N, g * ck, L)
-        dx = K.gather_back(pal, dP, src, xc.shape).reshape(x.shape)
-        db = K.reduce_sum(pal, d3.reshape(N, cout, L), [0, 2]) if b is not None else None
+        dw = _weight_delta(pal, w, D2, K.transpose2(P2))
+        dw = dw.reshape(w.shape) if dw is not None else None
+        dx = None
+        if wanted(x):
+            dP = K.matmul(pal, K.transpose2(W)[None], d3).reshape(N, g * ck, L)
+            dx = K.gather_back(pal, dP, src, xc.shape).reshape(x.shape)
+        db = K.reduce_sum(pal, d3.reshape(N, cout, L), [0, 2]) if wanted(b) else None
         return back((x, dx), (w, dw), (b, db))
     return out, vjp
 
@@ -167,7 +178,7 @@ def embedding(pal, w, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=Fals
         src = ids[..., None] * D + np.arange(D)
         out = K.gather(w.c, src)
         keep = np.broadcast_to((ids != padding_idx)[..., None] if padding_idx >= 0 else True, src.shape)
-        return out, lambda d: back((w, K.gather_back(pal, d, np.where(keep, src, -1), w.shape)))
+        return out, lambda d: back((w, K.gather_back(pal, d, np.where(keep, src, -1), w.shape) if wanted(w) else None))
     col_const = (w.c == w.c[:1]).all(axis=0)
     colsig = pal.intern("embcol", w.c.T)
     pos = np.broadcast_to(idx.c[..., None], idx.shape + (D,))
@@ -176,8 +187,13 @@ def embedding(pal, w, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=Fals
 
     def vjp(d):
         d2 = d.reshape(-1, D)
-        if (d2 == ZERO).all():
+        if not wanted(w) or (d2 == ZERO).all():
             return []
+        if zeros_only(w):                                 # not zero where its delta column is not
+            g = np.broadcast_to(~(d2 == ZERO).all(axis=0)[None, :], (V, D)).copy()
+            if padding_idx is not None and 0 <= padding_idx < V:
+                g[padding_idx] = False
+            return back((w, g))
         dsig = pal.intern("embdcol", np.concatenate([d2.T, np.broadcast_to(idx.c.reshape(1, -1), d2.T.shape)], axis=1))
         rows = pal.intern("embrow", np.arange(V)[:, None])
         g = pal.grid("emb'", rows, dsig)                 # the pairs (row, delta column)
@@ -198,10 +214,12 @@ def _norm(pal, tag, x, groups, ng, w, b, pshape):
     y = K.add(pal, y, bc) if bc is not None else y
 
     def vjp(d):
-        dxh = K.mul(pal, d, wc) if wc is not None else d
-        dx = K.normalise_back(pal, tag + "'", x.c, dxh, groups, ng)
-        dw = K.unbroadcast(pal, K.mul(pal, d, xh), pshape).reshape(w.shape) if w is not None else None
-        db = K.unbroadcast(pal, d, pshape).reshape(b.shape) if b is not None else None
+        dx = None
+        if wanted(x):
+            dxh = K.mul(pal, d, wc) if wc is not None else d
+            dx = K.normalise_back(pal, tag + "'", x.c, dxh, groups, ng)
+        dw = K.unbroadcast(pal, K.mul(pal, d, xh), pshape).reshape(w.shape) if wanted(w) else None
+        db = K.unbroadcast(pal, d, pshape).reshape(b.shape) if wanted(b) else None
         return back((x, dx), (w, dw), (b, db))
     return y, vjp
 
