@@ -65,8 +65,8 @@ class Report:
         self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
         self.train = {n: bool(a.all()) for n, a in fp.split(fp.trainable).items()}
         live = fp.trainable & ~fp.frozen
-        counts = np.bincount(fp.classes[live], minlength=int(fp.classes.max(initial=0)) + 1)
-        self.tied_flat = live & (counts[fp.classes] > 1)
+        shared = np.bincount(fp.classes[live], minlength=int(fp.classes.max(initial=0)) + 1) > 1
+        self.tied_flat = live & shared[fp.classes]
         self.tied = fp.split(self.tied_flat)
         self._g0 = None
         self.findings = []
@@ -168,8 +168,9 @@ class Report:
         self.cross_findings()
 
     def cross_findings(self):
-        owner = np.concatenate([np.full(self.classes[n].size, i) for i, n in enumerate(self.fp.names)])
-        c, o = self.fp.classes[self.tied_flat], owner[self.tied_flat]
+        ends = np.cumsum([self.classes[n].size for n in self.fp.names])
+        at = np.flatnonzero(self.tied_flat)
+        c, o = self.fp.classes[at], np.searchsorted(ends, at, side="right")   # class, owning parameter
         pairs = np.unique(np.stack([c, o], axis=1), axis=0)
         spans = np.bincount(pairs[:, 0], minlength=int(self.fp.classes.max()) + 1)
         multi = pairs[spans[pairs[:, 0]] > 1]

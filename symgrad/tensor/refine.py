@@ -104,10 +104,12 @@ def fixpoint(cap, inputs, max_rounds=200):
 
 def _refine(names, sizes, asks, grads, classes, frozen):
     """One step of both fixpoints, in place: a frozen element whose gradient may not
-    be zero thaws, and the elements that share their class split it by (gradient
-    colour, frozen).  How many classes are new, and whether any element thawed."""
+    be zero thaws, and the classes of the parameters asked for gradient colours
+    split by (gradient colour, frozen) (an element alone in its class, whose colour
+    was not named, cannot split).  How many classes are new, and whether any
+    element thawed."""
     thawed, o = False, 0
-    where, marks = [], []
+    coloured, marks = [], []
     for n, k in zip(names, sizes):
         ask = asks.get(n)
         if ask is not None:
@@ -115,18 +117,18 @@ def _refine(names, sizes, asks, grads, classes, frozen):
             moves = g if g.dtype == bool else g != ZERO
             thawed = thawed or bool((frozen[o:o + k] & moves).any())
             frozen[o:o + k] &= ~moves
-            if ask is not ZEROS:                              # ask: where the element shares its class
-                at = np.flatnonzero(ask)
-                mark = g[at] + 1                              # the mark: gradient colour + 1, or 0 if frozen
-                mark[frozen[o + at]] = 0
-                where.append(o + at)
+            if ask is not ZEROS:
+                mark = g + 1                                  # the mark: gradient colour + 1, or 0 if frozen
+                mark[frozen[o:o + k]] = 0
+                coloured.append(n)
                 marks.append(mark)
         o += k
-    if not where:
+    if not coloured:
         return 0, thawed
-    where = np.concatenate(where)
-    part, more = split(classes[where], np.concatenate(marks), int(classes.max(initial=-1)) + 1)
-    classes[where] = part
+    at = _elements(names, sizes, coloured)
+    marks = marks[0] if len(marks) == 1 else np.concatenate(marks)
+    part, more = split(classes[at], marks, int(classes.max(initial=-1)) + 1)
+    classes[at] = part
     return more, thawed
 
 
