@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.maths.palette import Palette
-from symgrad.maths.refine import Grouping, dense_rows, split
+from symgrad.maths.refine import Grouping, dense, dense_rows, split
 from symgrad.model.size import depth
 from symgrad.proofs.classes import Classes
 
@@ -96,6 +96,18 @@ def test_a_split_is_the_partition_by_class_and_mark(members):
         for j in range(len(members)):
             assert (new[i] == new[j]) == (members[i] == members[j])
     assert (new < 2 ** 31).all() and (new >= 0).all()
+
+
+@given(st.lists(st.sampled_from([0, 1, 5, 2 ** 31, 2 ** 32 - 1]), max_size=60), st.sampled_from([np.uint32, np.uint64]))
+@settings(max_examples=300, deadline=None)
+def test_dense_ids_are_the_ranks_of_the_keys(keys, dtype):
+    """Both paths of ``dense`` (keys of 32 bits sorted with their index, wider ones
+    mixed): equal ids iff equal keys, ids 0..count-1."""
+    ids, count = dense(np.array(keys, dtype))
+    assert count == len(set(keys)) and sorted(set(ids.tolist())) == list(range(count))
+    for i in range(len(keys)):
+        for j in range(len(keys)):
+            assert (ids[i] == ids[j]) == (keys[i] == keys[j])
 
 
 @given(st.lists(st.tuples(st.sampled_from([0, 1, 9, 2 ** 31 - 1, 2 ** 31, -3]), st.sampled_from([0, 9, 2 ** 31 - 1, 2 ** 40])), max_size=30))

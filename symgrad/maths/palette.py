@@ -229,9 +229,10 @@ class Palette:
 
     def const(self, values):
         """Colours of constants, by value: bitwise-equal floats share one (-0.0 == 0.0)."""
-        v = np.asarray(values, dtype=np.float64) + 0.0        # -0.0 + 0.0 == +0.0
-        if np.isnan(v).any():
-            v = np.where(np.isnan(v), np.nan, v)              # one NaN
+        v = np.ascontiguousarray(values, dtype=np.float64)
+        zero = v == 0
+        if np.signbit(v[zero]).any() or np.isnan(v).any():   # else the values are their own keys: no copy
+            v = np.where(np.isnan(v), np.nan, v + 0.0)        # -0.0 + 0.0 == +0.0, and one NaN
         bits = v.reshape(-1, 1).view(np.int64)
         return self.intern("const", bits).reshape(v.shape)
 

@@ -17,6 +17,7 @@ from .keys import argsort_u64, mix, run_numbers
 from .palette import ZERO, Palette
 
 CHUNK = 1 << 21   # entries of the rows interned at once
+BLOCK = 1 << 22   # elements per block of a blockwise pass
 
 
 class Grouping:
@@ -81,14 +82,47 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
 
 
 def dense(keys):
-    """Dense ids (0..count-1) of a uint64 array, equal ids iff equal keys, and the count."""
+    """Dense ids (0..count-1) of an unsigned integer array, equal ids iff equal keys,
+    and the count.  Keys of 32 bits are sorted with their index below them (one
+    sort, exact); wider ones are mixed first (a bijection) and sorted as words.
+
+    >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32))]
+    [[1, 0, 1], 2]
+    """
     if len(keys) == 0:
         return np.zeros(0, np.int64), 0
+    if keys.dtype.itemsize <= 4 and len(keys) < 1 << 32:
+        return _dense_narrow(keys)
     order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
     starts = np.concatenate([[True], sk[1:] != sk[:-1]])
     gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
     out[order] = gid
+    return out, int(gid[-1]) + 1
+
+
+def _dense_narrow(keys):
+    """``dense`` of keys below 2**32: each word is (key, index), sorted once; every
+    other pass is blockwise, so the only arrays of the input's size are the words,
+    the run numbers and the result."""
+    n, low = len(keys), np.uint64(0xFFFFFFFF)
+    words = np.empty(n, np.uint64)
+    for i in range(0, n, BLOCK):
+        w = words[i:i + BLOCK]
+        w[:] = keys[i:i + BLOCK]
+        w <<= np.uint64(32)
+        w |= np.arange(i, i + len(w), dtype=np.uint64)
+    words.sort()
+    starts = np.empty(n, bool)
+    starts[0] = True
+    for i in range(1, n, BLOCK):
+        j = min(i + BLOCK, n)
+        np.not_equal(words[i:j] >> np.uint64(32), words[i - 1:j - 1] >> np.uint64(32), out=starts[i:j])
+    gid = run_numbers(starts)
+    del starts
+    out = np.empty(n, np.int64)
+    for i in range(0, n, BLOCK):
+        out[(words[i:i + BLOCK] & low).view(np.int64)] = gid[i:i + BLOCK]
     return out, int(gid[-1]) + 1
 
 
@@ -119,7 +153,7 @@ def dense_rows(rows):
     return ids, pal.count - first
 
 
-def split(classes, marks, top=None):
+def split(classes, marks, top=None, inplace=False):
     """Refine the partition ``classes`` (non-negative ids below 2**31) by ``marks``
     (non-negative, below 2**32): two elements stay in one class iff they were and
     their marks agree.  The elements agreeing with a representative of their class
@@ -127,8 +161,9 @@ def split(classes, marks, top=None):
     current id; ids are then renumbered densely should they reach 2**31), one per
     distinct (class, mark), so a partition that does not split costs two passes and
     no sort.  Given ``top``, ``classes`` may be the whole classes of a larger array
-    whose ids lie below ``top``.  Returns the new ids and how many classes are new
-    (0: nothing split).
+    whose ids lie below ``top``; ``inplace``: the new ids are written into ``classes``
+    (an int64 array).  Returns the new ids and how many classes are new (0: nothing
+    split).
 
     >>> new, more = split(np.array([0, 0, 0, 5]), np.array([1, 2, 1, 7]))
     >>> bool(new[0] == new[2] != new[1]), bool(new[3] == 5), more
@@ -157,7 +192,7 @@ def split(classes, marks, top=None):
     key = classes[moved].astype(np.uint64) << np.uint64(32)
     key |= marks[moved].astype(np.uint64)
     ids, more = dense(key)
-    new = classes.copy()
+    new = classes if inplace else classes.copy()
     new[moved] = top + ids
     if whole and top + more >= 1 << 31:      # keep ids small: renumber densely (rare)
         new = dense(new.view(np.uint64))[0]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.progress import note
-from ..maths.palette import ZERO, Palette
+from ..maths.palette import ONE, ZERO, Palette
 from ..maths.refine import dense, split
 from .interpret import run
 from .rules import ZEROS
@@ -31,7 +31,7 @@ class Fixpoint:
     trainable: np.ndarray   # flat bool (requires_grad)
     rounds: int
     collisions: int
-    values: np.ndarray      # flat float64 initial values (-0.0 as 0.0)
+    values: np.ndarray      # flat initial values (-0.0 as 0.0): float32 if every parameter is, else float64
 
     def split(self, flat):
         """A flat array as one array per parameter (views)."""
@@ -39,13 +39,29 @@ class Fixpoint:
 
 
 def initial_values(cap):
-    """Flat float64 values of all parameters (-0.0 as 0.0), their names and shapes."""
+    """Flat values of all parameters (-0.0 as 0.0; float32 if every parameter is, else
+    float64, an exact widening), their names and shapes."""
     names = tuple(cap.params)
     shapes = {n: tuple(cap.params[n].shape) for n in names}
     vals = [_numpy(cap.params[n]).ravel() for n in names]
-    flat = np.concatenate(vals, dtype=np.float64) if vals else np.zeros(0)   # exact widening, one pass
+    narrow = all(v.dtype == np.float32 for v in vals)
+    flat = np.concatenate(vals, dtype=np.float32 if narrow else np.float64) if vals else np.zeros(0)
     flat += 0.0                                                              # -0.0 becomes +0.0
     return names, shapes, flat
+
+
+def value_classes(values):
+    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value).
+
+    >>> c = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
+    >>> bool(c[0] == c[2] != c[1]), bool(c[3] == c[4] != c[0])
+    (True, True)
+    """
+    bits = values.view(np.uint32 if values.dtype == np.float32 else np.uint64)
+    nan = np.isnan(values)
+    if nan.any():
+        bits = np.where(nan, np.array([np.nan], values.dtype).view(bits.dtype)[0], bits)
+    return dense(bits)[0]
 
 
 def _numpy(p):
@@ -74,9 +90,13 @@ def fixpoint(cap, inputs, max_rounds=200):
     collisions = 0
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
-        if classes is None:
-            colours = classes = pal.const(values)
+        if classes is None:                               # every parameter frozen: one colour per value,
+            classes = value_classes(values)               # fresh but for 0 and 1 (their facts hold)
             asks = _asks(names, sizes, set(names), classes, frozen, trainable)
+            colours = pal.count + classes
+            pal._grow(int(classes.max(initial=-1)) + 1)
+            colours[values == 0] = ZERO
+            colours[values == 1] = ONE
         else:
             colours = np.empty(len(values), np.int64)
             colours[frozen] = pal.const(values[frozen])
@@ -108,26 +128,26 @@ def _refine(names, sizes, asks, grads, classes, frozen):
     split by (gradient colour, frozen) (an element alone in its class, whose colour
     was not named, cannot split).  How many classes are new, and whether any
     element thawed."""
-    thawed, o = False, 0
-    coloured, marks = [], []
+    coloured = [n for n in names if n in asks and asks[n] is not ZEROS]
+    at = _elements(names, sizes, coloured)
+    marks = np.empty(sum(k for n, k in zip(names, sizes) if n in set(coloured)), np.uint32)
+    thawed, o, m = False, 0, 0
     for n, k in zip(names, sizes):
         ask = asks.get(n)
         if ask is not None:
-            g = grads[n].ravel() if n in grads else np.full(k, ZERO, np.int64)   # not asked: never moves
+            g = grads.pop(n).ravel() if n in grads else np.full(k, ZERO, np.int64)   # not asked: never moves
             moves = g if g.dtype == bool else g != ZERO
             thawed = thawed or bool((frozen[o:o + k] & moves).any())
             frozen[o:o + k] &= ~moves
-            if ask is not ZEROS:
-                mark = g + 1                                  # the mark: gradient colour + 1, or 0 if frozen
-                mark[frozen[o:o + k]] = 0
-                coloured.append(n)
-                marks.append(mark)
+            if ask is not ZEROS:                          # the mark: gradient colour + 1, or 0 if frozen
+                np.add(g, 1, out=marks[m:m + k], casting="unsafe")   # colours lie below 2**31
+                marks[m:m + k][frozen[o:o + k]] = 0
+                m += k
+            del g, moves
         o += k
     if not coloured:
         return 0, thawed
-    at = _elements(names, sizes, coloured)
-    marks = marks[0] if len(marks) == 1 else np.concatenate(marks)
-    part, more = split(classes[at], marks, int(classes.max(initial=-1)) + 1)
+    part, more = split(classes[at], marks, int(classes.max(initial=-1)) + 1, inplace=True)
     classes[at] = part
     return more, thawed
 
