@@ -96,6 +96,21 @@ def test_asking_less_finds_the_same_fixpoint(seed):
     assert (np.concatenate([r.frozen[n].ravel() for n in names]) == frozen).all()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_gradient_summed_in_blocks_is_the_one_summed_whole(seed, monkeypatch):
+    """The sums of a parameter used twice are named a few elements at a time."""
+    import symgrad.tensor.interpret as interpret
+    model, idx = make(seed)
+    whole = lint(model, idx)
+    monkeypatch.setattr(interpret, "GRADIENT_BLOCK", 3)
+    blocks = lint(model, idx)
+    for n in whole.classes:
+        assert same_partition(whole.classes[n].ravel(), blocks.classes[n].ravel())
+        assert (whole.frozen[n] == blocks.frozen[n]).all()
+    names, sizes, classes, frozen = plain_fixpoint(model, idx)
+    assert same_partition(np.concatenate([blocks.classes[n].ravel() for n in names]), classes)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_claims_hold_when_training(seed):
     model, idx = make(seed)

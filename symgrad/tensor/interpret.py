@@ -160,8 +160,8 @@ def run(cap, pal, param_colours, inputs, wanted=None):
         if ask is ZEROS:
             grads[key] = _not_zero(ds, shapes[key])
             continue
-        if ask is not True and len(ds) > 1 and not ask.all():
-            grads[key] = _combine_at(pal, ds, shapes[key], ask)
+        if len(ds) > 1:                             # a parameter used more than once: its sum
+            grads[key] = _combine_at(pal, ds, shapes[key], None if ask is True else ask)
             continue
         g = combine(pal, ds, shapes[key])
         grads[key] = np.full(shapes[key], ZERO, np.int64) if g is None else g
@@ -177,14 +177,27 @@ def _not_zero(ds, shape):
     return out
 
 
-def _combine_at(pal, ds, shape, at):
-    """A sum of delta contributions named only at the flat positions ``at`` (bool);
-    elsewhere ZERO where it is provably zero and ONE (a stand-in) where not."""
-    out = np.where(_not_zero(ds, shape), ONE, ZERO)
-    where = np.flatnonzero(at)
-    named = combine(pal, [d.ravel()[where] for d in ds], (len(where),))
-    out.flat[where] = ZERO if named is None else named
-    return out
+GRADIENT_BLOCK = 1 << 22    # elements of a parameter's gradient summed at once
+
+
+def _combine_at(pal, ds, shape, at=None):
+    """A sum of delta contributions, named only at the flat positions ``at`` (bool;
+    None: everywhere), elsewhere ZERO where it is provably zero and ONE (a stand-in)
+    where not.  Named block by block: the palette names a sum the same in any batch,
+    and the memory a sum needs stays that of a block, not of a 38M-entry embedding."""
+    flat = [d.ravel() for d in ds]
+    if at is None:
+        out = np.empty(int(np.prod(shape, dtype=np.int64)), np.int64)
+        blocks = (slice(i, i + GRADIENT_BLOCK) for i in range(0, len(out), GRADIENT_BLOCK))
+    else:
+        out = np.where(_not_zero(ds, shape), ONE, ZERO).ravel()
+        where = np.flatnonzero(at)
+        blocks = (where[i:i + GRADIENT_BLOCK] for i in range(0, len(where), GRADIENT_BLOCK))
+    for b in blocks:
+        part = [d[b] for d in flat]
+        named = combine(pal, part, part[0].shape)
+        out[b] = ZERO if named is None else named
+    return out.reshape(shape)
 
 
 def _call(pal, node, env, order):
