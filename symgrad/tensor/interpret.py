@@ -92,12 +92,21 @@ def _progress(direction: str, done: int, total: int, node) -> None:
         note(f"lint: {direction} pass {100 * done // total}%, {where(node).split(', ')[0]}")
 
 
-def run(cap, pal, param_colours, inputs, wanted=None):
+def run(cap, pal, param_colours, inputs, wanted=None, consume=None):
     """Colours of the gradients of the parameters ``wanted`` asks for (name -> True, or
-    ``ZEROS`` for a bool array of where the gradient is not provably zero; default:
-    the colours of all), given parameter colours (name -> array).  Only the deltas
-    with a wanted parameter behind them are computed, as autograd follows
-    ``requires_grad``."""
+    ``ZEROS`` for a bool array of where the gradient is not provably zero, or a bool
+    array of the elements whose colours are wanted; default: the colours of all),
+    given parameter colours (name -> array).  Only the deltas with a wanted
+    parameter behind them are computed, as autograd follows ``requires_grad``.
+    With ``consume(name, gradient)``, each gradient is handed over as soon as the
+    backward pass has nothing more to add to it (and not kept); else returned."""
+    grads = {}
+    env, vjps, order, nodes = _forward(cap, pal, param_colours, inputs, wanted)
+    _backward(cap, pal, env, vjps, order, nodes, wanted, consume or grads.__setitem__)
+    return grads
+
+
+def _forward(cap, pal, param_colours, inputs, wanted):
     import torch
     env, vjps, order = {}, {}, {}
     nodes = list(cap.graph.nodes)
@@ -121,12 +130,32 @@ def run(cap, pal, param_colours, inputs, wanted=None):
         elif node.op == "call_function":
             _progress("forward", order[node], len(nodes), node)
             env[node], vjps[node] = _call(pal, node, env, order)
-    outnode = nodes[-1]
+    return env, vjps, order, nodes
+
+
+def _backward(cap, pal, env, vjps, order, nodes, wanted, consume):
     deltas = {}
     for t in _leaves([env[o] for o in cap.outputs]):
         if t.floating and t.wants:
             deltas.setdefault(id(t), []).append(np.full(t.shape, ONE, np.int64))
+    holders, last = {}, {}              # a tied parameter may have several placeholders
+    for node in nodes:
+        if node.op == "placeholder" and cap.kinds[node.name][0] == "param":
+            key = cap.kinds[node.name][1]
+            holders.setdefault(key, []).append(env[node])
+            last[key] = min([last.get(key, len(nodes))] + [order[u] for u in node.users])
+    pending = sorted(holders, key=lambda k: -last[k])  # done once the backward pass is past its first user
+
+    def finish(before):
+        while pending and last[pending[0]] > before:
+            key = pending.pop(0)
+            ds = [d for t in holders[key] for d in deltas.pop(id(t), [])]
+            ask = True if wanted is None else wanted.get(key)
+            if ask is not None:
+                consume(key, _gradient(pal, ds, holders[key][0].shape, ask))
+
     for node in reversed(nodes):
+        finish(order[node])
         vjp = vjps.get(node)
         if vjp is None:
             continue
@@ -145,27 +174,17 @@ def run(cap, pal, param_colours, inputs, wanted=None):
                 if d.shape != t.shape:
                     raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
                 deltas.setdefault(id(t), []).append(d)
-    del outnode
-    contributions, shapes = {}, {}
-    for node in nodes:                  # a tied parameter may have several placeholders
-        if node.op == "placeholder" and cap.kinds[node.name][0] == "param":
-            t, key = env[node], cap.kinds[node.name][1]
-            contributions.setdefault(key, []).extend(deltas.get(id(t), []))
-            shapes[key] = t.shape
-    grads = {}
-    for key, ds in contributions.items():
-        ask = True if wanted is None else wanted.get(key)
-        if ask is None:
-            continue
-        if ask is ZEROS:
-            grads[key] = _not_zero(ds, shapes[key])
-            continue
-        if len(ds) > 1:                             # a parameter used more than once: its sum
-            grads[key] = _combine_at(pal, ds, shapes[key], None if ask is True else ask)
-            continue
-        g = combine(pal, ds, shapes[key])
-        grads[key] = np.full(shapes[key], ZERO, np.int64) if g is None else g
-    return grads
+    finish(-1)
+
+
+def _gradient(pal, ds, shape, ask):
+    """A parameter's gradient from its delta contributions, as much as ``ask`` wants."""
+    if ask is ZEROS:
+        return _not_zero(ds, shape)
+    if len(ds) > 1:                                 # a parameter used more than once: its sum
+        return _combine_at(pal, ds, shape, None if ask is True else ask)
+    g = combine(pal, ds, shape)
+    return np.full(shape, ZERO, np.int64) if g is None else g
 
 
 def _not_zero(ds, shape):

@@ -108,12 +108,13 @@ def fixpoint(cap, inputs, max_rounds=200):
         note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
              f"({len(asks)} of {len(names)} parameters still in play)")
         wanted = {n: ask for n, ask in asks.items() if cap.trainable[n]}   # requires_grad=False: never moves
-        grads = run(cap, pal, _per_parameter(shown, names, shapes), inputs, wanted)
+        step = _Step(names, sizes, asks, classes, frozen)
+        run(cap, pal, _per_parameter(shown, names, shapes), inputs, wanted, step.take)
         collisions += pal.collisions
         del colours, shown, pal
         note(f"lint: round {rounds}, splitting classes")
-        more, thawed = _refine(names, sizes, asks, grads, classes, frozen)
-        del grads
+        more, thawed = step.finish()
+        del step
         if more == 0 and not thawed:
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values)
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
@@ -122,34 +123,51 @@ def fixpoint(cap, inputs, max_rounds=200):
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
 
 
-def _refine(names, sizes, asks, grads, classes, frozen):
-    """One step of both fixpoints, in place: a frozen element whose gradient may not
-    be zero thaws, and the classes of the parameters asked for gradient colours
-    split by (gradient colour, frozen) (an element alone in its class, whose colour
-    was not named, cannot split).  How many classes are new, and whether any
-    element thawed."""
-    coloured = [n for n in names if n in asks and asks[n] is not ZEROS]
-    at = _elements(names, sizes, coloured)
-    marks = np.empty(sum(k for n, k in zip(names, sizes) if n in set(coloured)), np.uint32)
-    thawed, o, m = False, 0, 0
-    for n, k in zip(names, sizes):
-        ask = asks.get(n)
-        if ask is not None:
-            g = grads.pop(n).ravel() if n in grads else np.full(k, ZERO, np.int64)   # not asked: never moves
-            moves = g if g.dtype == bool else g != ZERO
-            thawed = thawed or bool((frozen[o:o + k] & moves).any())
-            frozen[o:o + k] &= ~moves
-            if ask is not ZEROS:                          # the mark: gradient colour + 1, or 0 if frozen
-                np.add(g, 1, out=marks[m:m + k], casting="unsafe")   # colours lie below 2**31
-                marks[m:m + k][frozen[o:o + k]] = 0
-                m += k
-            del g, moves
-        o += k
-    if not coloured:
-        return 0, thawed
-    part, more = split(classes[at], marks, int(classes.max(initial=-1)) + 1, inplace=True)
-    classes[at] = part
-    return more, thawed
+class _Step:
+    """One step of both fixpoints, in place, fed one parameter's gradient at a time
+    (so no gradient outlives its parameter's turn): a frozen element whose gradient
+    may not be zero thaws, and the classes of the parameters asked for gradient
+    colours split by (gradient colour, frozen) (an element alone in its class, whose
+    colour was not named, cannot split)."""
+
+    def __init__(self, names, sizes, asks, classes, frozen):
+        self.asks, self.classes, self.frozen = asks, classes, frozen
+        self.where = dict(zip(names, zip(np.cumsum([0] + sizes[:-1]).tolist(), sizes)))
+        self.coloured = [n for n in names if n in asks and asks[n] is not ZEROS]
+        self.at = _elements(names, sizes, self.coloured)
+        self.slot, m = {}, 0
+        for n in self.coloured:
+            self.slot[n] = m
+            m += self.where[n][1]
+        self.marks = np.empty(m, np.uint32)        # the mark: gradient colour + 1, or 0 if frozen
+        self.taken, self.thawed = set(), False
+
+    def take(self, name, g):
+        ask = self.asks.get(name)
+        if ask is None:
+            return
+        o, k = self.where[name]
+        g = g.ravel()
+        moves = g if g.dtype == bool else g != ZERO
+        self.thawed = self.thawed or bool((self.frozen[o:o + k] & moves).any())
+        self.frozen[o:o + k] &= ~moves
+        if ask is not ZEROS:
+            mark = self.marks[self.slot[name]:self.slot[name] + k]
+            np.add(g, 1, out=mark, casting="unsafe")      # colours lie below 2**31
+            mark[self.frozen[o:o + k]] = 0
+        self.taken.add(name)
+
+    def finish(self):
+        """Split the classes; how many are new, and whether any element thawed."""
+        for n in self.coloured:
+            if n not in self.taken:                        # no gradient (not trainable): never moves
+                o, k = self.where[n]
+                self.marks[self.slot[n]:self.slot[n] + k] = ~self.frozen[o:o + k]
+        if not self.coloured:
+            return 0, self.thawed
+        part, more = split(self.classes[self.at], self.marks, int(self.classes.max(initial=-1)) + 1, inplace=True)
+        self.classes[self.at] = part
+        return more, self.thawed
 
 
 def _elements(names, sizes, chosen):
