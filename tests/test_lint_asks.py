@@ -143,3 +143,52 @@ def test_the_models_reach_every_kind_of_ask():
         rounds.add(r.rounds)
         frozen_rows += int(r.frozen["wpe.weight"].all(axis=1).sum())
     assert max(rounds) >= 3 and frozen_rows > 0
+
+
+class ScaledByConstant(nn.Module):          # a parameter that never moves, equal to a graph constant
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([0.3, 0.3]))
+        self.v = nn.Parameter(torch.tensor([0.5]), requires_grad=False)
+
+    def forward(self, x):
+        return torch.tanh(self.w[0] * x * self.v) + torch.tanh(self.w[1] * x * 0.5)
+
+
+class ScaledThroughDetach(nn.Module):       # trainable, but reached only through detach
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([0.3, 0.3]))
+        self.v = nn.Parameter(torch.tensor([2.0]))
+
+    def forward(self, x):
+        return torch.tanh(self.w[0] * x * self.v.detach()) + torch.tanh(self.w[1] * x * 2.0)
+
+
+class ProjectedByBuffer(nn.Module):         # a frozen parameter equal to a buffer
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor([0.3, 0.3]))
+        self.p = nn.Parameter(torch.tensor([0.7, -1.3]), requires_grad=False)
+        self.register_buffer("b", torch.tensor([0.7, -1.3]))
+
+    def forward(self, x):
+        return torch.tanh(self.w[0] * (x @ self.p)) + torch.tanh(self.w[1] * (x @ self.b))
+
+
+@pytest.mark.parametrize("model", [ScaledByConstant, ScaledThroughDetach, ProjectedByBuffer])
+def test_a_frozen_parameter_is_the_constant_of_its_value(model):
+    """Round one colours a parameter as the constant it is then, so a tie through
+    an equal graph constant or buffer is found; and it holds in training."""
+    m = model()
+    shape = (4, 2) if model is ProjectedByBuffer else (4,)
+    r = lint(m, (torch.randn(*shape),))
+    assert r.classes["w"][0] == r.classes["w"][1]
+    m = copy.deepcopy(m).double()
+    opt = torch.optim.Adam([p for p in m.parameters() if p.requires_grad], lr=0.05)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        opt.zero_grad()
+        m(torch.randn(*shape, generator=gen, dtype=torch.float64)).sum().backward()
+        opt.step()
+        assert m.w[0].item() == m.w[1].item()

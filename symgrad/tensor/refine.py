@@ -16,7 +16,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.progress import note
-from ..maths.palette import ONE, ZERO, Palette
+from ..maths.palette import ZERO, Palette
 from ..maths.refine import dense, split
 from .interpret import run
 from .rules import ZEROS
@@ -90,13 +90,12 @@ def fixpoint(cap, inputs, max_rounds=200):
     collisions = 0
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
-        if classes is None:                               # every parameter frozen: one colour per value,
-            classes = value_classes(values)               # fresh but for 0 and 1 (their facts hold)
+        if classes is None:                               # every parameter frozen: the constants' colours,
+            classes = value_classes(values)               # named once per distinct value
             asks = _asks(names, sizes, set(names), classes, frozen, trainable)
-            colours = pal.count + classes
-            pal._grow(int(classes.max(initial=-1)) + 1)
-            colours[values == 0] = ZERO
-            colours[values == 1] = ONE
+            distinct = np.empty(int(classes.max(initial=-1)) + 1, values.dtype)
+            distinct[classes] = values
+            colours = pal.const(distinct)[classes]        # as a graph constant or buffer of that value
         else:
             colours = np.empty(len(values), np.int64)
             colours[frozen] = pal.const(values[frozen])
