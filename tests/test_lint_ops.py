@@ -191,3 +191,42 @@ def test_zero_layer_norm_input_is_exact():
     m[0].requires_grad_(False)
     r = check_training(m, normal(4, 3))
     assert r.frozen["1.weight"].all() and not r.frozen["1.bias"].any()
+
+
+class ZeroDim(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.z, self.v = torch.nn.Parameter(torch.tensor(0.5)), torch.nn.Parameter(torch.tensor(2.0))
+        self.u = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return (self.z * self.z * self.v * x).sum() + self.u * self.u * x.sum()
+
+
+class CastsItsWeight(torch.nn.Module):          # runs only in its own dtypes, not in float64
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2).half()
+        self.z = torch.nn.Parameter(torch.zeros(2))
+
+    def forward(self, x):
+        return (x @ self.lin.weight.float().T).sum() + (self.z * self.z).sum()
+
+
+@pytest.mark.parametrize("model, x", [(ZeroDim, (4,)), (CastsItsWeight, (4, 3))])
+def test_zero_dim_parameters_and_dtype_casts(model, x):
+    """0-d parameters keep their shape through the rules; a model that cannot run in
+    float64 still gets its proof, with its evidence stated as unavailable; the frozen
+    claims agree with autograd in the model's own dtypes."""
+    m = model()
+    r = lint(m, torch.randn(*x))
+    m(torch.randn(*x)).backward()
+    for n, p in m.named_parameters():
+        g = torch.zeros_like(p) if p.grad is None else p.grad
+        assert (g[torch.from_numpy(np.asarray(r.frozen[n]))] == 0).all()
+    if model is ZeroDim:
+        assert bool(r.frozen["u"]) and not r.frozen["z"] and not r.frozen["v"]
+    else:
+        assert r.frozen["z"].all()
+        assert r.frozen["lin.bias"].all()
+        assert all("no float64 evidence" in f.evidence for f in r.findings)

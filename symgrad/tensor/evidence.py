@@ -12,6 +12,10 @@ BOUND = 1e-9
 LR = 0.1
 
 
+class NoEvidence(Exception):
+    """The float64 copy of the model does not run (a forward that casts to another dtype)."""
+
+
 def _double(x):
     import torch
     if isinstance(x, torch.Tensor):
@@ -46,7 +50,10 @@ class Probe:
         self.model.zero_grad(set_to_none=True)
         with torch.random.fork_rng():
             torch.manual_seed(0)
-            _objective(self.model, self.inputs, self.loss, self.targets).backward()
+            try:
+                _objective(self.model, self.inputs, self.loss, self.targets).backward()
+            except RuntimeError as e:
+                raise NoEvidence(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
         return {n: (p.grad.detach().numpy().copy() if p.grad is not None else np.zeros(tuple(p.shape)))
                 for n, p in self.params.items()}
 

@@ -55,6 +55,10 @@ def _identical(rows, usable):
     return sorted(groups)
 
 
+def _raise(error):
+    raise error
+
+
 class Report:
     """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
 
@@ -78,6 +82,12 @@ class Report:
         return self._g0
 
     def add(self, kind, module, message, evidence, params):
+        """A finding; ``evidence`` is made (a function) only now, and says so when the
+        float64 copy of the model cannot run."""
+        try:
+            evidence = evidence()
+        except E.NoEvidence as e:
+            evidence = f"no float64 evidence: the model does not run in float64 ({e})"
         self.findings.append(Finding(kind, module, f"{message} (objective: {self.objective})",
                                      evidence, tuple(params)))
 
@@ -99,6 +109,11 @@ class Report:
         return (f"autograd (float64) at init: gradients within each tied group agree to {worst:.1g} "
                 f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
 
+    def _frozen_evidence(self, names):
+        worst = max(float(np.abs(self.g0[n][self.frozen[n]]).max()) for n in names)
+        return (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"
+                + (" (exactly 0)" if worst == 0 else ""))
+
     # --- the kinds ---------------------------------------------------------
     def frozen_findings(self):
         by_module = {}
@@ -113,15 +128,12 @@ class Report:
                 decays |= not zero
                 what = n if f.all() else f"{int(f.sum())} of {f.size} entries of {n}"
                 parts.append(what + (" (zero init)" if zero else " (nonzero init)"))
-            worst = max(float(np.abs(self.g0[n][self.frozen[n]]).max()) for n in names)
             msg = (f"{', '.join(parts)} never move{'s' if len(parts) == 1 else ''}: proven never to "
                    f"receive a gradient (zero fixpoint{', with ' + ' and '.join(self.assumed) if self.assumed else ''}); "
                    f"{FROZEN_KEEP}")
             if decays:
                 msg += "; under weight decay their nonzero entries still decay toward 0"
-            ev = (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"
-                  + (" (exactly 0)" if worst == 0 else ""))
-            self.add("frozen", mod, msg, ev, names)
+            self.add("frozen", mod, msg, lambda names=names: self._frozen_evidence(names), names)
 
     def tie_findings(self):
         explained = {n: np.zeros(self.classes[n].shape, bool) for n in self.fp.names}
@@ -148,7 +160,7 @@ class Report:
                             explained[bias][g] = True
                     msg = (f"{mod or n}: {_groups_text(groups, 'units')} identical and tied forever "
                            f"({eff} effective unit{'s' * (eff != 1)} of {units}); {TIE_KEEP}")
-                    self.add("tied", mod, msg, self.tie_evidence([n] + extra), [n] + extra)
+                    self.add("tied", mod, msg, lambda: self.tie_evidence([n] + extra), [n] + extra)
                 if c.ndim == 2:
                     left = t & ~explained[n]
                     cols = _identical(c.T, left.all(axis=0) & left.any(axis=0))
@@ -157,14 +169,14 @@ class Report:
                             explained[n][:, g] = True
                         msg = (f"{n}: {_groups_text(cols, 'input columns')} tied forever (they read "
                                f"tied inputs); {TIE_KEEP}")
-                        self.add("tied", mod, msg, self.tie_evidence([n]), [n])
+                        self.add("tied", mod, msg, lambda: self.tie_evidence([n]), [n])
         for n in self.fp.names:
             left = self.tied[n] & ~explained[n]
             if left.any():
                 k = int(np.unique(self.classes[n][left]).size)
                 msg = (f"{n}: {int(left.sum())} of {left.size} entries tied forever in {k} "
                        f"class{'es' * (k != 1)}; {TIE_KEEP}")
-                self.add("tied", module_of(n), msg, self.tie_evidence([n]), [n])
+                self.add("tied", module_of(n), msg, lambda: self.tie_evidence([n]), [n])
         self.cross_findings()
 
     def cross_findings(self):
@@ -184,19 +196,24 @@ class Report:
             mods = sorted({module_of(n) for n in names})
             msg = (f"{' and '.join(names)}: {k} class{'es' * (k != 1)} of entries tied forever "
                    f"across these parameters (copies that stay copies); {TIE_KEEP}")
-            self.add("tied", mods[0], msg, self.tie_evidence(list(names)), names)
+            self.add("tied", mods[0], msg, lambda: self.tie_evidence(list(names)), names)
 
     def learns_findings(self):
         for n in self.fp.names:
             v, f = self.values[n], self.frozen[n]
             if not self.train[n] or v.size == 0 or (v != 0).any() or f.all() or n.endswith("bias"):
                 continue                          # zero biases are the default: not worth a finding
-            hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
+            try:
+                hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
+            except E.NoEvidence as e:               # the claim is only what the fixpoint proves
+                self.add("learns", module_of(n), f"{n} starts at zero and is not frozen{self._beside(n)}: "
+                         f"the zero fixpoint does not hold for it", lambda e=e: _raise(e), [n])
+                continue
             how = ("its gradient at init is nonzero" if hit and hit[0] == 0 else
                    "it receives a gradient once other parameters have moved")
             ev = E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
             self.add("learns", module_of(n), f"{n} starts at zero and learns{self._beside(n)}: {how} "
-                     f"(not frozen: the zero fixpoint does not hold for it)", ev, [n])
+                     f"(not frozen: the zero fixpoint does not hold for it)", lambda ev=ev: ev, [n])
 
     def _beside(self, name):
         """The parameters of the same module that start nonzero, as they start
@@ -227,10 +244,11 @@ class Report:
                     k = next(i for i, (x, y) in enumerate(zip(pa, pb)) if x != y)
                     pairs.setdefault((".".join(pa[:k + 1]), ".".join(pb[:k + 1])), []).append((a, b))
         for (ma, mb), ps in pairs.items():
-            k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
-            when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
-            ev = (f"autograd (float64) {when}: largest gradient difference between the copies "
-                  f"{worst:.3g} (rounding bound {b:.1g})")
+            def ev(ps=ps):
+                k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
+                when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
+                return (f"autograd (float64) {when}: largest gradient difference between the copies "
+                        f"{worst:.3g} (rounding bound {b:.1g})")
             self.add("separates", ma, f"{mb} starts as an exact copy of {ma} ({len(ps)} "
                      f"parameter{'s' * (len(ps) != 1)} equal) and they do not stay tied: the "
                      f"refinement separates them, so the copy costs nothing", ev, [q for p in ps for q in p])
