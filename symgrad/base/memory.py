@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 from contextlib import contextmanager
 
 _M_TRIM_THRESHOLD = -1
@@ -31,22 +32,37 @@ def _glibc():
         return None
 
 
+_lock = threading.Lock()
+_depth = 0
+
+
 @contextmanager
 def retained():
-    """Large blocks come from (and go back to) the process's heap while inside.
+    """Large blocks come from (and go back to) the process's heap while inside (nested
+    or in several threads at once: the settings hold until the last one leaves).  On
+    leaving, glibc's defaults are set again (settings made before by ``mallopt`` or
+    ``MALLOC_*`` variables are not restored).
 
     >>> with retained():
-    ...     pass
+    ...     with retained():
+    ...         pass
     """
+    global _depth
     libc = _glibc()
     if libc is None:
         yield
         return
-    libc.mallopt(_M_MMAP_MAX, 0)                       # large blocks from the heap, not fresh maps
-    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 62)           # and freed blocks kept there
+    with _lock:
+        _depth += 1
+        if _depth == 1:
+            libc.mallopt(_M_MMAP_MAX, 0)               # large blocks from the heap, not fresh maps
+            libc.mallopt(_M_TRIM_THRESHOLD, 1 << 62)   # and freed blocks kept there
     try:
         yield
     finally:
-        libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
-        libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
-        libc.malloc_trim(0)                            # the memory goes back to the system
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                libc.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+                libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
+                libc.malloc_trim(0)                    # the memory goes back to the system
