@@ -69,7 +69,8 @@ class Report:
         self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
         self.train = {n: bool(a.all()) for n, a in fp.split(fp.trainable).items()}
         live = fp.trainable & ~fp.frozen
-        shared = np.bincount(fp.classes[live], minlength=int(fp.classes.max(initial=0)) + 1) > 1
+        counted = fp.classes if live.all() else fp.classes[live]
+        shared = np.bincount(counted, minlength=int(fp.classes.max(initial=0)) + 1) > 1
         self.tied_flat = live & shared[fp.classes]
         self.tied = fp.split(self.tied_flat)
         self._g0 = None

@@ -97,11 +97,12 @@ def fixpoint(cap, inputs, max_rounds=200):
             distinct[classes] = values
             colours = pal.const(distinct)[classes]        # as a graph constant or buffer of that value
         else:
-            colours = np.empty(len(values), np.int64)
-            colours[frozen] = pal.const(values[frozen])
+            fixed = pal.const(values[frozen])              # a frozen element is its initial value
             base = pal.count
             pal._grow(int(classes.max(initial=-1)) + 1)    # one fresh colour per class
-            colours[~frozen] = base + classes[~frozen]
+            colours = np.add(classes, base)
+            colours[frozen] = fixed
+            del fixed
         shown = colours.view()
         shown.setflags(write=False)                        # rules read parameter colours, never write them
         note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
