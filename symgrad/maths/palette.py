@@ -138,6 +138,16 @@ class _Table:
 _BLOCK = 1 << 22
 
 
+def _increasing(keys) -> bool:
+    """Whether the keys are strictly increasing, looked at block by block (an
+    unsorted batch is told at its first block)."""
+    for i in range(1, len(keys), _BLOCK):
+        j = min(i + _BLOCK, len(keys))
+        if not (keys[i:j] > keys[i - 1:j - 1]).all():
+            return False
+    return True
+
+
 def _scatter(order, ids, runs):
     """``out[order[i]] = ids[runs[i]]`` (``runs`` None: ``i``; ``ids`` an int: the first of
     consecutive ids), in blocks: no array of the batch's size but ``out``."""
@@ -268,11 +278,14 @@ class Palette:
             table = self.tables[(tag, k)] = _Table(False)
         # a bijection of the packed row: exact (constants by their bits, kept in order)
         keys = packed.view(np.uint64) if tag == "const" else mix(packed.view(np.uint64))
-        order, sk = argsort_u64(keys)
-        starts = np.concatenate([[True], sk[1:] != sk[:-1]])
-        distinct = bool(starts.all())                        # common for large batches: no grouping
-        uk = sk if distinct else sk[starts]
-        del sk
+        if _increasing(keys):                                # sorted already (a table's distinct values)
+            order, starts, distinct, uk = None, None, True, keys
+        else:
+            order, sk = argsort_u64(keys)
+            starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+            distinct = bool(starts.all())                    # common for large batches: no grouping
+            uk = sk if distinct else sk[starts]
+            del sk
         ids, _, _ = table.find(uk)
         new = ids < 0
         m = int(new.sum())
@@ -281,8 +294,11 @@ class Palette:
         elif m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
         if m:
-            table.add(uk if m == len(uk) else uk[new], self.count)
+            added = uk if m < len(uk) or order is not None else uk.copy()   # never the caller's array
+            table.add(added if m == len(uk) else uk[new], self.count)
             self._grow(m)
+        if order is None:                                    # in order: the ids as they are
+            return np.arange(ids, ids + len(keys), dtype=np.int64) if isinstance(ids, int) else ids
         return _scatter(order, ids, None if distinct else run_numbers(starts))
 
     # --- hashed rows --------------------------------------------------------------
