@@ -10,7 +10,7 @@ import numpy as np
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _U = np.uint64
-_BLOCK = 1 << 22        # elements per block of a blockwise pass (32 MB of words)
+BLOCK = 1 << 22         # elements per block of a blockwise pass (32 MB of words)
 
 
 def mix(x):
@@ -47,8 +47,8 @@ def argsort_u64(keys):
     low = _U((1 << ib) - 1)
     packed = keys & ~low
     spill = False                                            # a key with low bits set
-    for i in range(0, n, _BLOCK):                            # in blocks: no index array of n
-        j = min(i + _BLOCK, n)
+    for i in range(0, n, BLOCK):                            # in blocks: no index array of n
+        j = min(i + BLOCK, n)
         spill = spill or bool(np.bitwise_or.reduce(keys[i:j] & low))
         packed[i:j] |= np.arange(i, j, dtype=np.uint64)
     packed.sort()

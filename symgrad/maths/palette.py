@@ -29,7 +29,7 @@ import zlib
 import numpy as np
 
 from ..base.errors import SymgradError
-from .keys import argsort_u64, mix, run_numbers
+from .keys import BLOCK, argsort_u64, mix, run_numbers
 
 ZERO = 0
 ONE = 1
@@ -135,14 +135,11 @@ class _Table:
             self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
 
 
-_BLOCK = 1 << 22
-
-
 def _increasing(keys) -> bool:
     """Whether the keys are strictly increasing, looked at block by block (an
     unsorted batch is told at its first block)."""
-    for i in range(1, len(keys), _BLOCK):
-        j = min(i + _BLOCK, len(keys))
+    for i in range(1, len(keys), BLOCK):
+        j = min(i + BLOCK, len(keys))
         if not (keys[i:j] > keys[i - 1:j - 1]).all():
             return False
     return True
@@ -152,8 +149,8 @@ def _scatter(order, ids, runs):
     """``out[order[i]] = ids[runs[i]]`` (``runs`` None: ``i``; ``ids`` an int: the first of
     consecutive ids), in blocks: no array of the batch's size but ``out``."""
     out = np.empty(len(order), np.int64)
-    for i in range(0, len(order), _BLOCK):
-        j = min(i + _BLOCK, len(order))
+    for i in range(0, len(order), BLOCK):
+        j = min(i + BLOCK, len(order))
         at = np.arange(i, j) if runs is None else runs[i:j]
         out[order[i:j]] = ids + at if isinstance(ids, int) else ids[at]
     return out
@@ -294,8 +291,8 @@ class Palette:
         elif m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
         if m:
-            added = uk if m < len(uk) or order is not None else uk.copy()   # never the caller's array
-            table.add(added if m == len(uk) else uk[new], self.count)
+            added = uk[new] if m < len(uk) else uk if order is not None else uk.copy()   # never the caller's array
+            table.add(added, self.count)
             self._grow(m)
         if order is None:                                    # in order: the ids as they are
             return np.arange(ids, ids + len(keys), dtype=np.int64) if isinstance(ids, int) else ids

@@ -13,11 +13,10 @@ then verify: a collision can only give a fresh colour, never a false tie).
 """
 import numpy as np
 
-from .keys import argsort_u64, mix, run_numbers
+from .keys import BLOCK, argsort_u64, mix, run_numbers
 from .palette import ZERO, Palette
 
 CHUNK = 1 << 21   # entries of the rows interned at once
-BLOCK = 1 << 22   # elements per block of a blockwise pass
 
 
 class Grouping:

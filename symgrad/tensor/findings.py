@@ -55,8 +55,8 @@ def _identical(rows, usable):
     return sorted(groups)
 
 
-def _raise(error):
-    raise error
+def _unavailable(error) -> str:
+    return f"no float64 evidence: the model does not run in float64 ({error})"
 
 
 class Report:
@@ -83,12 +83,12 @@ class Report:
         return self._g0
 
     def add(self, kind, module, message, evidence, params):
-        """A finding; ``evidence`` is made (a function) only now, and says so when the
-        float64 copy of the model cannot run."""
+        """A finding; ``evidence`` is a function, called here and at once, whose text
+        says so when the float64 copy of the model cannot run."""
         try:
             evidence = evidence()
         except E.NoEvidence as e:
-            evidence = f"no float64 evidence: the model does not run in float64 ({e})"
+            evidence = _unavailable(e)
         self.findings.append(Finding(kind, module, f"{message} (objective: {self.objective})",
                                      evidence, tuple(params)))
 
@@ -134,7 +134,7 @@ class Report:
                    f"{FROZEN_KEEP}")
             if decays:
                 msg += "; under weight decay their nonzero entries still decay toward 0"
-            self.add("frozen", mod, msg, lambda names=names: self._frozen_evidence(names), names)
+            self.add("frozen", mod, msg, lambda: self._frozen_evidence(names), names)
 
     def tie_findings(self):
         explained = {n: np.zeros(self.classes[n].shape, bool) for n in self.fp.names}
@@ -207,14 +207,15 @@ class Report:
             try:
                 hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
             except E.NoEvidence as e:               # the claim is only what the fixpoint proves
+                why = _unavailable(e)
                 self.add("learns", module_of(n), f"{n} starts at zero and is not frozen{self._beside(n)}: "
-                         f"the zero fixpoint does not hold for it", lambda e=e: _raise(e), [n])
+                         f"the zero fixpoint does not hold for it", lambda: why, [n])
                 continue
             how = ("its gradient at init is nonzero" if hit and hit[0] == 0 else
                    "it receives a gradient once other parameters have moved")
             ev = E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
             self.add("learns", module_of(n), f"{n} starts at zero and learns{self._beside(n)}: {how} "
-                     f"(not frozen: the zero fixpoint does not hold for it)", lambda ev=ev: ev, [n])
+                     f"(not frozen: the zero fixpoint does not hold for it)", lambda: ev, [n])
 
     def _beside(self, name):
         """The parameters of the same module that start nonzero, as they start
@@ -245,7 +246,7 @@ class Report:
                     k = next(i for i, (x, y) in enumerate(zip(pa, pb)) if x != y)
                     pairs.setdefault((".".join(pa[:k + 1]), ".".join(pb[:k + 1])), []).append((a, b))
         for (ma, mb), ps in pairs.items():
-            def ev(ps=ps):
+            def ev():
                 k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
                 when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
                 return (f"autograd (float64) {when}: largest gradient difference between the copies "

@@ -123,7 +123,7 @@ def _forward(cap, pal, param_colours, inputs, wanted):
             kind, key = cap.kinds[node.name]
             if kind == "param":
                 p = cap.params[key]
-                ask = True if wanted is None else wanted.get(key)
+                ask = _ask(wanted, key)
                 env[node] = T(param_colours[key], None, p.is_floating_point(),
                               wants=False if ask is None else ZEROS if ask is ZEROS else True)
             elif kind == "input":
@@ -156,7 +156,7 @@ def _backward(cap, pal, env, vjps, order, nodes, wanted, consume):
         while pending and last[pending[0]] > before:
             key = pending.pop(0)
             ds = [d for t in holders[key] for d in deltas.pop(id(t), [])]
-            ask = True if wanted is None else wanted.get(key)
+            ask = _ask(wanted, key)
             if ask is not None:
                 consume(key, _gradient(pal, ds, holders[key][0].shape, ask))
 
@@ -181,6 +181,11 @@ def _backward(cap, pal, env, vjps, order, nodes, wanted, consume):
                     raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
                 deltas.setdefault(id(t), []).append(d)
     finish(-1)
+
+
+def _ask(wanted, key):
+    """What ``run`` is asked of a parameter (None: nothing)."""
+    return True if wanted is None else wanted.get(key)
 
 
 def _gradient(pal, ds, shape, ask):

@@ -189,15 +189,13 @@ def embedding(pal, w, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=Fals
         d2 = d.reshape(-1, D)
         if not wanted(w) or (d2 == ZERO).all():
             return []
+        silent = (d2 == ZERO).all(axis=0)[None, :]        # a delta column that is zero throughout
         if zeros_only(w):                                 # not zero where its delta column is not
-            g = np.broadcast_to(~(d2 == ZERO).all(axis=0)[None, :], (V, D)).copy()
-            if padding_idx is not None and 0 <= padding_idx < V:
-                g[padding_idx] = False
-            return back((w, g))
-        dsig = pal.intern("embdcol", np.concatenate([d2.T, np.broadcast_to(idx.c.reshape(1, -1), d2.T.shape)], axis=1))
-        rows = pal.intern("embrow", np.arange(V)[:, None])
-        g = pal.grid("emb'", rows, dsig)                 # the pairs (row, delta column)
-        g = np.where((d2 == ZERO).all(axis=0)[None, :], ZERO, g)
+            g = np.broadcast_to(~silent, (V, D)).copy()
+        else:
+            dsig = pal.intern("embdcol", np.concatenate([d2.T, np.broadcast_to(idx.c.reshape(1, -1), d2.T.shape)], axis=1))
+            rows = pal.intern("embrow", np.arange(V)[:, None])
+            g = np.where(silent, ZERO, pal.grid("emb'", rows, dsig))   # the pairs (row, delta column)
         if padding_idx is not None and 0 <= padding_idx < V:
             g[padding_idx] = ZERO                 # torch never sends a gradient to the padding row
         return back((w, g))
