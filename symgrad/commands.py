@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 import sys
+from pathlib import Path
 
 from .base import interrupts
 from .base.errors import SymgradError
@@ -220,8 +221,10 @@ def cmd_report(args) -> str:
     from .model.size import check_report_size, check_size
     from .base.progress import note
     from .report import write_report
+    from .report.compile import check_target
     from .report.content import example_context, network_context
 
+    check_target(Path(args.output))                 # before any work: a folder, a path under a file
     if args.net and MODEL_TARGET.fullmatch(args.net) and not args.scalar:
         return cmd_report_lint(args)
     if not 0 <= args.steps <= MAX_STEPS:

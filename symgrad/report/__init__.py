@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..base.errors import NoTeX, SymgradError
 from ..base.progress import phase
-from .compile import compile_pdf, write_atomic
+from .compile import check_target, compile_pdf, write_atomic
 from .environment import TeX, env
 
 
@@ -54,6 +54,7 @@ def write_report(context: dict, output) -> Path:
     output = Path(output)
     if output.suffix not in (".tex", ".pdf"):
         raise SymgradError(f"the report must be a .tex or .pdf file, not {output.name!r}")
+    check_target(output)
     if output.suffix == ".tex":
         write_tex(context, output)
         return output

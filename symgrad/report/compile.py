@@ -8,6 +8,7 @@ the relevant lines of the log, and nothing is written at the destination.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -34,6 +35,27 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         _replace(path, data)
     except OSError as error:
         raise OSError(error.errno, _reason(error, path), str(path)) from None
+
+
+def check_target(path: Path) -> None:
+    """Raise the OSError that writing ``path`` would meet, before any work is done:
+    the target is a folder, a folder on its path is a file, or its name is too long.
+
+    >>> check_target(Path("/"))
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: [Errno 21] it is a folder: '/'
+    """
+    path = Path(path)
+    problem = None
+    if path.is_dir():
+        problem = (errno.EISDIR, "it is a folder")
+    elif any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        problem = (errno.ENOTDIR, "a folder on its path is a file")
+    elif len(path.name.encode()) > 255 - len(".tmp") - 16:    # room for the temporary file's name
+        problem = (errno.ENAMETOOLONG, "the file name is too long")
+    if problem:
+        raise OSError(problem[0], problem[1], str(path))
 
 
 def _reason(error: OSError, path: Path) -> str:
