@@ -237,13 +237,21 @@ def run_command(argv) -> int:
         print(f"symgrad: error: {error}", file=sys.stderr)
         return TEX_FAILED
     except BrokenPipeError:   # the reader went away (symgrad ... | head): nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence_stdout()
         return PIPE_CLOSED
     except OSError as error:  # a full disk, a read-only folder, a path under a file, a closed stdout
         print(f"symgrad: error: could not write the output: {one_line(os_reason(error))}", file=sys.stderr)
-        if sys.stdout is not None:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to flush at exit
+        silence_stdout()                                 # nothing more to flush at exit
         return CANNOT_WRITE
+
+
+def silence_stdout() -> None:
+    """Point the standard output at /dev/null, where it is a real file descriptor
+    (a closed pipe or a full disk must not fail again when Python flushes at exit)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):   # no stdout, or one with no descriptor (io.UnsupportedOperation)
+        pass
 
 
 def os_reason(error: OSError) -> str:

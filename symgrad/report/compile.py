@@ -52,7 +52,7 @@ def check_target(path: Path) -> None:
         problem = (errno.EISDIR, "it is a folder")
     elif any(parent.exists() and not parent.is_dir() for parent in path.parents):
         problem = (errno.ENOTDIR, "a folder on its path is a file")
-    elif len(path.name.encode()) > 255 - len(".tmp") - 16:    # room for the temporary file's name
+    elif len(path.name.encode()) > 255:                       # NAME_MAX of every common file system
         problem = (errno.ENAMETOOLONG, "the file name is too long")
     if problem:
         raise OSError(problem[0], problem[1], str(path))
