@@ -218,9 +218,23 @@ class Palette:
         self.count = 0
         self.tables = {}
         self.grids = {}
+        self.names = {}
         self.collisions = 0
         assert self.const(np.array([0.0]))[0] == ZERO
         assert self.const(np.array([1.0]))[0] == ONE
+
+    def name(self, key):
+        """One exact colour for a hashable ``key`` (the same key, the same colour).
+
+        >>> p = Palette()
+        >>> p.name(("a", 1)) == p.name(("a", 1)) != p.name(("a", 2))
+        True
+        """
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = self.count
+            self._grow(1)
+        return found
 
     def fresh(self, shape):
         """Brand-new colours, one per element (generic inputs, dropout masks)."""

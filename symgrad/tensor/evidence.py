@@ -10,6 +10,7 @@ import numpy as np
 
 BOUND = 1e-9
 LR = 0.1
+REALISE_MAX = 20_000_000     # parameters up to which a model of stated starts is realised for evidence
 
 
 class NoEvidence(Exception):
@@ -45,6 +46,10 @@ class Probe:
         self.inputs, self.targets = _double(tuple(inputs)), _double(targets)
         self.params = dict(self.model.named_parameters())
 
+    def fresh(self):
+        """A new probe at the same init."""
+        return Probe(*self.args)
+
     def grads(self):
         import torch
         self.model.zero_grad(set_to_none=True)
@@ -63,6 +68,59 @@ class Probe:
             for n, p in self.params.items():
                 if p.requires_grad:
                     p -= LR * torch.from_numpy(grads[n])
+
+
+class Unavailable:
+    """No float64 copy of the model can run; every question says why."""
+
+    def __init__(self, reason):
+        self.reason = reason
+
+    def fresh(self):
+        return self
+
+    def grads(self):
+        raise NoEvidence(self.reason)
+
+
+def probe(model, inputs, loss=None, targets=None, starts=None):
+    """A ``Probe`` at the init lint analysed: the model's values, or its stated starts
+    realised (constants, copies, random draws); ``Unavailable`` when there are none."""
+    if not starts or all(s.kind == "values" for s in starts.values()):
+        return Probe(model, inputs, loss, targets)
+    try:
+        return Probe(realised(model, starts), inputs, loss, targets)
+    except NoEvidence as e:
+        return Unavailable(str(e))
+
+
+def realised(model, starts):
+    """A copy of ``model`` whose parameters start as ``starts`` says (a random start:
+    draws from a seeded generator, so every entry differs from every other)."""
+    import torch
+    params = list(model.parameters())
+    total = sum(p.numel() for p in params)
+    if any(b.is_meta for b in model.buffers()):
+        raise NoEvidence("its buffers have no values (meta device)")
+    if any(p.is_meta for p in params) and total > REALISE_MAX:
+        raise NoEvidence(f"it has no values (meta device), and {total:,} parameters are too many to realise")
+    twin = copy.deepcopy(model)
+    if any(p.is_meta for p in params):
+        twin = twin.to_empty(device="cpu")
+    named = dict(twin.named_parameters())
+    draws = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, p in named.items():
+            start = starts.get(name)
+            if start is not None and start.kind == "constant":
+                p.fill_(start.value)
+            elif start is not None and start.kind == "random":
+                p.copy_(torch.randn(p.shape, generator=draws, dtype=torch.float64).to(p.dtype))
+        for name, p in named.items():
+            start = starts.get(name)
+            if start is not None and start.kind == "copy":
+                p.copy_(named[start.source])
+    return twin
 
 
 def bound(grads):

@@ -62,8 +62,9 @@ def _unavailable(error) -> str:
 class Report:
     """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
 
-    def __init__(self, fp, values, probe, objective, assumed=()):
+    def __init__(self, fp, values, probe, objective, assumed=(), starts=None):
         self.fp, self.probe, self.objective = fp, probe, objective
+        self.starts = starts or {}
         self.assumed = assumed   # the slopes at kinks the zero fixpoint relies on ("relu'(0) = 0")
         self.values = fp.split(values)
         self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
@@ -205,7 +206,7 @@ class Report:
             if not self.train[n] or v.size == 0 or (v != 0).any() or f.all() or n.endswith("bias"):
                 continue                          # zero biases are the default: not worth a finding
             try:
-                hit = E.first_nonzero(E.Probe(*self.probe.args), [n])
+                hit = E.first_nonzero(self.probe.fresh(), [n])
             except E.NoEvidence as e:               # the claim is only what the fixpoint proves
                 why = _unavailable(e)
                 self.add("learns", module_of(n), f"{n} starts at zero and is not frozen{self._beside(n)}: "
@@ -225,10 +226,101 @@ class Report:
             v = self.values[other]
             if other == name or module_of(other) != module_of(name) or v.size == 0 or not (v != 0).any():
                 continue
+            stated = self.starts.get(other)
+            if stated is not None and stated.kind != "values":
+                found.append(f"{other} is {stated.describe()}")
+                continue
             start = ("random: no entry 0, not all equal" if len(np.unique(v)) > 1 else f"the constant {float(v.flat[0]):g}") if (v != 0).all() \
                 else "partly nonzero"
             found.append(f"{other} is {start}")
         return f" ({'; '.join(found)})" if found else ""
+
+    # --- parameters kept by rows and columns -----------------------------------------
+    def structured_findings(self):
+        """Frozen, tied, learning and separated parameters among those kept by rows and
+        columns (large parameters of a stated start), from their labels."""
+        st = self.fp.structured
+        if st is None:
+            return
+        for fam, members in st.families().items():
+            for mem in members:
+                if mem.trainable and mem.frozen_count():
+                    self._structured_frozen(mem)
+                elif mem.trainable and fam == ("constant", 0.0):
+                    self.add("learns", module_of(mem.name), f"{mem.name} starts at zero and is not frozen: the zero "
+                             f"fixpoint does not hold for it", lambda mem=mem: self._learns_evidence(mem.name), [mem.name])
+            if not st.singleton(fam, members):
+                self._structured_ties(fam, members)
+        for mem in st.members.values():
+            start = self.starts.get(mem.name)
+            source = st.members.get(start.source) if start is not None and start.kind == "copy" else None
+            if source is not None and mem.trainable and not (np.array_equal(mem.R, source.R)
+                                                           and np.array_equal(mem.C, source.C)):
+                self._separates(*_modules_apart(source.name, mem.name), [(source.name, mem.name)])
+
+    def _structured_frozen(self, mem):
+        start = self.starts[mem.name]
+        k = mem.frozen_count()
+        what = mem.name if k == mem.size else f"{k:,} of {mem.size:,} entries of {mem.name}"
+        msg = (f"{what} ({start.describe() if start.kind != 'copy' else 'copy'} init) never moves: proven never "
+               f"to receive a gradient (zero fixpoint{', with ' + ' and '.join(self.assumed) if self.assumed else ''}); "
+               f"{FROZEN_KEEP}")
+        if start.kind != "constant" or start.value != 0:
+            msg += "; under weight decay its nonzero entries still decay toward 0"
+
+        def evidence():
+            worst = float(np.abs(self.g0[mem.name][mem.frozen_mask()]).max())
+            return (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"
+                    + (" (exactly 0)" if worst == 0 else ""))
+        self.add("frozen", module_of(mem.name), msg, evidence, [mem.name])
+
+    def _learns_evidence(self, name):
+        hit = E.first_nonzero(self.probe.fresh(), [name])
+        return E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
+
+    def _structured_ties(self, fam, members):
+        """Tied units (rows of equal classes), tied input columns, and classes shared
+        across parameters (copies that stay copies)."""
+        st = self.fp.structured
+        for mem in members:
+            if not mem.trainable or mem.frozen_count():
+                continue
+            for labels, word in ((st.row_labels(fam, mem), "units"), (st.col_labels(fam, mem), "input columns")):
+                groups = _label_groups(labels)
+                if groups:
+                    msg = (f"{mem.name}: {_groups_text(groups, word)} identical and tied forever "
+                           f"({len(np.unique(labels))} distinct of {len(labels)}); {TIE_KEEP}")
+                    self.add("tied", module_of(mem.name), msg,
+                             lambda n=mem.name, r=st.row_labels(fam, mem), c=st.col_labels(fam, mem): self._tie_spread(n, r, c),
+                             [mem.name])
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                x, y = members[a], members[b]
+                shared = st.shared(fam, x, y)
+                if shared and x.trainable and y.trainable and not x.frozen_count() and not y.frozen_count():
+                    msg = (f"{x.name} and {y.name}: {shared:,} class{'es' * (shared != 1)} of entries tied forever "
+                           f"across these parameters (copies that stay copies); {TIE_KEEP}")
+                    self.add("tied", module_of(x.name), msg, lambda p=(x.name, y.name): self._copy_spread(p),
+                             [x.name, y.name])
+
+    def _tie_spread(self, name, rows, cols):
+        mem = self.fp.structured.members[name]
+        g = self.g0[name].reshape(mem.m, mem.n)
+        worst = max(_spread(g, rows), _spread(g.T, cols))
+        return (f"autograd (float64) at init: gradients of the tied rows and columns agree to {worst:.1g} "
+                f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
+
+    def _copy_spread(self, pair):
+        a, b = (self.fp.structured.members[n] for n in pair)
+        if a.shape != b.shape:
+            return "the tied entries sit at different places of differently shaped parameters; the proof is the refinement fixpoint"
+        fam = a.family
+        ca = self.fp.structured.class_ids(fam, a)
+        same = ca == self.fp.structured.class_ids(fam, b)
+        diff = np.abs(self.g0[a.name].reshape(a.m, a.n) - self.g0[b.name].reshape(b.m, b.n))
+        worst = float(diff[same].max()) if same.any() else 0.0
+        return (f"autograd (float64) at init: the copies' gradients agree to {worst:.1g} at the tied places "
+                f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
 
     def separation_findings(self):
         """Deep copies (equal random values, same local name) that the refinement separates."""
@@ -236,21 +328,60 @@ class Report:
         buckets = {}
         for n in self.fp.names:
             v = self.values[n]
+            stated = self.starts.get(n)
+            if stated is not None and stated.kind in ("random", "copy"):   # copies by statement, not value
+                if n in live and stated.kind == "copy" and stated.source in live:
+                    buckets.setdefault(("copy", stated.source), [stated.source]).append(n)
+                continue
             if n in live and v.size > 1 and (v != v.flat[0]).any():      # constant inits are no copies
                 buckets.setdefault((n.rsplit(".", 1)[-1], v.shape, v.tobytes()), []).append(n)
         pairs = {}
         for names in buckets.values():
             for a, b in zip(names, names[1:]):
-                if (self.classes[a] != self.classes[b]).any():
-                    pa, pb = a.split("."), b.split(".")
-                    k = next(i for i, (x, y) in enumerate(zip(pa, pb)) if x != y)
-                    pairs.setdefault((".".join(pa[:k + 1]), ".".join(pb[:k + 1])), []).append((a, b))
+                if (np.asarray(self.classes[a]) != np.asarray(self.classes[b])).any():
+                    pairs.setdefault(_modules_apart(a, b), []).append((a, b))
         for (ma, mb), ps in pairs.items():
-            def ev():
-                k, worst, b = E.first_difference(E.Probe(*self.probe.args), ps)
-                when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
-                return (f"autograd (float64) {when}: largest gradient difference between the copies "
-                        f"{worst:.3g} (rounding bound {b:.1g})")
-            self.add("separates", ma, f"{mb} starts as an exact copy of {ma} ({len(ps)} "
-                     f"parameter{'s' * (len(ps) != 1)} equal) and they do not stay tied: the "
-                     f"refinement separates them, so the copy costs nothing", ev, [q for p in ps for q in p])
+            self._separates(ma, mb, ps)
+
+    def _separates(self, ma, mb, ps):
+        """A copy the refinement does not keep: "they do not stay tied" only with a
+        float64 run that shows the copies' gradients differ beyond the rounding bound."""
+        try:
+            k, worst, b = E.first_difference(self.probe.fresh(), ps)
+        except E.NoEvidence as e:
+            k, worst, b, why = None, 0.0, 0.0, _unavailable(e)
+        head = f"{mb} starts as an exact copy of {ma} ({len(ps)} parameter{'s' * (len(ps) != 1)} equal)"
+        if k is not None and worst > b:
+            when = "at init" if k == 0 else f"after {k} SGD step{'s' * (k > 1)} (lr {E.LR})"
+            msg = f"{head} and they do not stay tied: the refinement separates them, so the copy costs nothing"
+            why = (f"autograd (float64) {when}: largest gradient difference between the copies {worst:.3g} "
+                   f"(rounding bound {b:.1g})")
+        else:
+            msg = f"{head}; the refinement does not prove that they stay tied, so no tie is claimed"
+            if k is not None:
+                why = (f"autograd (float64) over {k} SGD steps: the copies' gradients differ by at most {worst:.3g}, "
+                       f"within the rounding bound {b:.1g}: not a certificate that they separate")
+        self.add("separates", ma, msg, lambda: why, [q for p in ps for q in p])
+
+
+def _modules_apart(a, b):
+    """The module paths where two parameter paths first differ ("h.0", "h.1")."""
+    pa, pb = a.split("."), b.split(".")
+    k = next((i for i, (x, y) in enumerate(zip(pa, pb)) if x != y), min(len(pa), len(pb)) - 1)
+    return ".".join(pa[:k + 1]), ".".join(pb[:k + 1])
+
+
+def _label_groups(labels):
+    """Groups (index lists, size > 1) of equal labels."""
+    _, inv, cnt = np.unique(labels, return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
+    return [sorted(map(int, np.flatnonzero(inv == g))) for g in np.flatnonzero(cnt > 1)][:1000]
+
+
+def _spread(g, labels):
+    """Largest difference between rows of ``g`` with equal labels."""
+    worst = 0.0
+    for grp in _label_groups(labels):
+        rows = g[grp]
+        worst = max(worst, float((rows.max(axis=0) - rows.min(axis=0)).max()))
+    return worst

@@ -15,7 +15,9 @@ from ..base.progress import note
 from ..maths.palette import ONE, ZERO
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
+from .factored import Fac, Mark, as_mark, sum_marks, zero_mark
 from .rules import RULES, T, ZEROS
+from .rules_factored import FAC_RULES, expose
 
 RANDOM = {"rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal",
           "randint", "randint_like", "randperm", "uniform_", "normal_", "multinomial",
@@ -62,9 +64,11 @@ def _real(x):
 
 
 def _wrap(pal, value, known=True):
+    """A value as a lint tensor: coloured by its entries when ``known`` (a tensor with
+    no storage, on the meta device, never is), else one fresh colour per entry."""
     import torch
     if isinstance(value, torch.Tensor):
-        if not known:
+        if not known or value.is_meta:
             return T(pal.fresh(tuple(value.shape)), None, value.is_floating_point(), wants=False)
         arr = value.detach().cpu().to(torch.float64).numpy()
         return T(pal.const(arr), value, value.is_floating_point(), wants=False)
@@ -75,16 +79,17 @@ def _wrap(pal, value, known=True):
 
 def combine(pal, ds, shape):
     """Sum of the delta contributions (None when provably zero)."""
-    ds = [d for d in ds if d is not None and (d != ZERO).any()]
-    if not ds:
-        return None
-    if len(ds) == 1:
-        return ds[0]
-    if len(ds) == 2:                    # the two-member sum, as K.add (and scatter_sum) name it
-        return K.add(pal, ds[0], ds[1])
-    n = int(np.prod(shape, dtype=np.int64))
-    tg = np.tile(np.arange(n), len(ds))
-    return K.scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), tg, n).reshape(shape)
+    if any(isinstance(d, Mark) for d in ds):
+        return _combine_marks(pal, ds, shape)
+    return K.total(pal, ds, shape)
+
+
+def _combine_marks(pal, ds, shape):
+    """The sum of the deltas of a structured tensor (marks, or arrays made by a flat
+    rule on its materialised entries), as a mark."""
+    marks = [d if isinstance(d, Mark) else as_mark(d, shape) for d in ds if d is not None]
+    total = sum_marks(pal, marks, tuple(shape))
+    return None if total.is_zero() else total
 
 
 PROGRESS_STEPS = 20   # progress lines per pass (a line every 5% of the graph)
@@ -158,7 +163,7 @@ def _backward(cap, pal, env, vjps, order, nodes, wanted, consume):
             ds = [d for t in holders[key] for d in deltas.pop(id(t), [])]
             ask = _ask(wanted, key)
             if ask is not None:
-                consume(key, _gradient(pal, ds, holders[key][0].shape, ask))
+                consume(key, _gradient(pal, ds, holders[key][0].shape, ask, isinstance(holders[key][0].c, Fac)))
 
     for node in reversed(nodes):
         finish(order[node])
@@ -188,8 +193,14 @@ def _ask(wanted, key):
     return True if wanted is None else wanted.get(key)
 
 
-def _gradient(pal, ds, shape, ask):
-    """A parameter's gradient from its delta contributions, as much as ``ask`` wants."""
+def _gradient(pal, ds, shape, ask, structured=False):
+    """A parameter's gradient from its delta contributions, as much as ``ask`` wants
+    (a structured parameter's: a mark, or its entries when a flat rule made them)."""
+    if structured:
+        if len(ds) == 1 and not isinstance(ds[0], Mark):
+            return ds[0]
+        got = combine(pal, [d if isinstance(d, Mark) else as_mark(d, shape) for d in ds], shape)
+        return zero_mark(shape) if got is None else got
     if ask is ZEROS:
         return _not_zero(ds, shape)
     if len(ds) > 1:                                 # a parameter used more than once: its sum
@@ -248,6 +259,8 @@ def _call(pal, node, env, order):
         with torch.no_grad():
             return _wrap(pal, node.target(*_real(args), **_real(kwargs))), None
     wants = any(t.wants for t in tensors)
+    if any(isinstance(t.c, Fac) for t in tensors):
+        return _call_structured(pal, node, name, args, kwargs, wants)
     fn = RULES.get(name)
     if fn is None:
         raise SymgradError(f"no lint rule for the op {name} ({where(node)}); "
@@ -265,6 +278,48 @@ def _call(pal, node, env, order):
         raise SymgradError(f"{name}: {e} ({where(node)})") from None
     val = node.meta.get("val")
     return _as_values(out, val, name, node, wants), vjp if wants else None   # no delta wanted: no vjp kept
+
+
+def _call_structured(pal, node, name, args, kwargs, wants):
+    """An op reading a structured parameter: its structured rule, or else the flat
+    rule on the materialised entries (refused beyond ``factored.MATERIALISE_MAX``)."""
+    fn = FAC_RULES.get(name)
+    try:
+        got = fn(pal, *args, **kwargs) if fn is not None else None
+        if got is None:
+            got = _on_entries(pal, node, name, args, kwargs)
+    except SymgradError as e:
+        raise SymgradError(f"{name}: {e} ({where(node)})") from None
+    out, vjp = got
+    if isinstance(out, Fac):
+        return T(out, None, True, wants), vjp if wants else None
+    return _as_values(out, node.meta.get("val"), name, node, wants), vjp if wants else None
+
+
+def _on_entries(pal, node, name, args, kwargs):
+    """The flat rule of ``name`` with every structured operand materialised."""
+    fn = RULES.get(name)
+    if fn is None:
+        raise SymgradError(f"no lint rule for the op {name}; symgrad.tensor.supported_ops() lists the ops with rules")
+    swapped = {}
+
+    def flat(x):
+        if isinstance(x, T) and isinstance(x.c, Fac):
+            expose(pal, x.c)
+            y = T(x.c.materialise(pal, f"the op {name} reads every entry"), None, x.floating, x.wants)
+            swapped[id(y)] = x
+            return y
+        if isinstance(x, (list, tuple)):
+            return type(x)(flat(q) for q in x)
+        return x
+    args, kwargs = flat(args), {k: flat(v) for k, v in kwargs.items()}
+    if getattr(fn, "wants_target", False):
+        kwargs = dict(kwargs, _target=node.target)
+    out, vjp = fn(pal, *args, **kwargs)
+
+    def vjp_back(d):
+        return [(swapped.get(id(t), t), g) for t, g in vjp(d)]
+    return out, vjp_back
 
 
 def _as_values(out, val, name, node, wants):

@@ -25,6 +25,21 @@ def scatter_sum(pal, values, targets, n):
     return reduce_groups(pal, "sum", values, targets, n, drop_zero=True)
 
 
+def total(pal, ds, shape):
+    """The sum of several colour arrays of one shape (None entries and all-zero arrays
+    left out; None when nothing is left): the two-member sum as ``add`` names it, more
+    as one multiset per entry."""
+    ds = [d for d in ds if d is not None and (d != ZERO).any()]
+    if not ds:
+        return None
+    if len(ds) == 1:
+        return ds[0]
+    if len(ds) == 2:
+        return add(pal, ds[0], ds[1])
+    n = size(shape)
+    return scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), np.tile(np.arange(n), len(ds)), n).reshape(shape)
+
+
 def unbroadcast(pal, d, shape):
     """Adjoint of broadcasting ``shape`` up to ``d.shape``: sums over the copies."""
     shape = tuple(shape)
@@ -117,12 +132,12 @@ def _sorted_nonzero(x):
     return np.sort(v) if v.size < (1 << 23) else psort(v.copy())
 
 
-def _counts(fa, fb):
+def counts(fa, fb):
     """``fa @ fb`` for small non-negative integers held as float32 (exact below 2**24).
     Some BLAS kernels raise a floating-point flag spuriously on such inputs: it is
     ignored, and a product that is not finite is done again in integers.
 
-    >>> _counts(np.ones((2, 3), np.float32), np.ones((3, 1), np.float32)).tolist()
+    >>> counts(np.ones((2, 3), np.float32), np.ones((3, 1), np.float32)).tolist()
     [[3.0], [3.0]]
     """
     with np.errstate(invalid="ignore", over="ignore"):
@@ -132,7 +147,7 @@ def _counts(fa, fb):
     return product
 
 
-def _distinct_side(x, other):
+def distinct_side(x, other):
     """Every nonzero colour of ``x`` occurs once in ``x`` and never in ``other``."""
     v = _sorted_nonzero(x)
     if v.size > 1 and (v[1:] == v[:-1]).any():
@@ -179,11 +194,11 @@ def _fast_dot(pal, A, Bt):
     nzB = Bt != ZERO
     if not (full_support and nzB.all()):
         fa, fb = nzA.astype(np.float32), np.swapaxes(nzB, -1, -2).astype(np.float32)
-        live = _counts(fa, fb)                             # exact counts (k < 2**24)
+        live = counts(fa, fb)                             # exact counts (k < 2**24)
         out[live == 0] = ZERO
         one = np.argwhere(live == 1)
         if len(one):
-            kk = _counts(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
+            kk = counts(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
             bi, i, j = one.T
             out[bi, i, j] = mul(pal, A[bi, i, kk], Bt[bi, j, kk])
     return out
@@ -237,7 +252,7 @@ def matmul(pal, a, b):
         small_a = a2.size <= bt.size
         for side in ((0, 1) if small_a else (1, 0)):
             x, y = (a2, bt) if side == 0 else (bt, a2)
-            if _distinct_side(x, y):
+            if distinct_side(x, y):
                 r = _fast_dot(pal, x, y)
                 if r is not None:
                     out = r if side == 0 else np.swapaxes(r, -1, -2)
@@ -254,7 +269,7 @@ def live(a, b):
     >>> live(np.array([[0, 5]]), np.array([[7], [0]])).tolist()
     [[False]]
     """
-    return _counts((np.asarray(a) != ZERO).astype(np.float32), (np.asarray(b) != ZERO).astype(np.float32)) > 0
+    return counts((np.asarray(a) != ZERO).astype(np.float32), (np.asarray(b) != ZERO).astype(np.float32)) > 0
 
 
 def transpose2(x):

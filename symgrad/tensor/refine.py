@@ -18,8 +18,10 @@ from ..base.errors import SymgradError
 from ..base.progress import note
 from ..maths.palette import ZERO, Palette
 from ..maths.refine import dense, split
+from . import factored
 from .interpret import run
 from .rules import ZEROS
+from .structure import Structured
 
 
 @dataclass(frozen=True)
@@ -32,36 +34,98 @@ class Fixpoint:
     rounds: int
     collisions: int
     values: np.ndarray      # flat initial values (-0.0 as 0.0): float32 if every parameter is, else float64
+    symbols: np.ndarray | None = None   # flat: the generic symbol of an entry that starts random, else -1
+    structured: Structured | None = None   # the parameters kept by rows and columns
+    starts: dict | None = None          # each parameter's stated start (None: its values)
 
     def split(self, flat):
         """A flat array as one array per parameter (views)."""
         return _per_parameter(flat, self.names, self.shapes)
 
 
-def initial_values(cap):
-    """Flat values of all parameters (-0.0 as 0.0; float32 if every parameter is, else
-    float64, an exact widening), their names and shapes."""
-    names = tuple(cap.params)
+def initial_values(cap, starts=None, names=None):
+    """Flat values of the parameters ``names`` (default: all; -0.0 as 0.0; float32 if
+    every parameter is, else float64, an exact widening), their names and shapes, and
+    the generic symbol of every entry that starts random (-1 elsewhere; None if none)."""
+    names = tuple(cap.params) if names is None else tuple(names)
     shapes = {n: tuple(cap.params[n].shape) for n in names}
-    vals = [_numpy(cap.params[n]).ravel() for n in names]
-    narrow = all(v.dtype == np.float32 for v in vals)
-    flat = np.concatenate(vals, dtype=np.float32 if narrow else np.float64) if vals else np.zeros(0)
-    flat += 0.0                                                              # -0.0 becomes +0.0
-    return names, shapes, flat
+    if not starts or all(starts[n].kind == "values" for n in names):
+        vals = [_numpy(cap.params[n]).ravel() for n in names]
+        narrow = all(v.dtype == np.float32 for v in vals)
+        flat = np.concatenate(vals, dtype=np.float32 if narrow else np.float64) if vals else np.zeros(0)
+        flat += 0.0                                                          # -0.0 becomes +0.0
+        return names, shapes, flat, None
+    vals, syms, offsets = [], [], {}
+    for n in names:
+        size = int(np.prod(shapes[n], dtype=np.int64))
+        value, symbol = _stated(cap, starts, n, size, offsets)
+        vals.append(value)
+        syms.append(symbol)
+    flat = np.concatenate(vals) + 0.0 if vals else np.zeros(0)
+    symbols = np.concatenate(syms) if syms else np.zeros(0, np.int64)
+    return names, shapes, flat, (symbols if (symbols >= 0).any() else None)
 
 
-def value_classes(values):
-    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value).
+def _stated(cap, starts, name, size, offsets):
+    """One parameter's start as (values, symbols): a random start is one symbol per
+    entry (shared by its copies), a constant or its values are values."""
+    start = starts[name]
+    root = start.source if start.kind == "copy" else name
+    kind = starts[root].kind if start.kind == "copy" else start.kind
+    if kind == "constant":
+        return np.full(size, start.value, np.float64), np.full(size, -1, np.int64)
+    if kind == "values":
+        return _numpy(cap.params[root]).ravel().astype(np.float64), np.full(size, -1, np.int64)
+    first = offsets.setdefault(root, sum(_size(cap, r) for r in offsets))
+    return np.full(size, np.nan), np.arange(first, first + size, dtype=np.int64)
+
+
+def _size(cap, name):
+    return int(np.prod(tuple(cap.params[name].shape), dtype=np.int64))
+
+
+def kept_structured(cap, starts) -> list:
+    """The parameters kept by rows and columns: at least ``factored.STRUCTURE_MIN``
+    entries, two axes or more, and a stated start that is not their values."""
+    if not starts:
+        return []
+    out = []
+    for n, p in cap.params.items():
+        start = starts[n]
+        kind = starts[start.source].kind if start.kind == "copy" else start.kind
+        if kind != "values" and p.dim() >= 2 and p.numel() >= factored.STRUCTURE_MIN:
+            out.append(n)
+    return out
+
+
+def value_classes(values, symbols=None):
+    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value);
+    an entry with a generic symbol (``symbols >= 0``) is in the class of its symbol.
 
     >>> c = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
     >>> bool(c[0] == c[2] != c[1]), bool(c[3] == c[4] != c[0])
     (True, True)
+    >>> value_classes(np.array([1.0, np.nan, np.nan]), np.array([-1, 0, 0])).tolist()
+    [0, 2, 2]
     """
     bits = values.view(np.uint32 if values.dtype == np.float32 else np.uint64)
     nan = np.isnan(values)
     if nan.any():
         bits = np.where(nan, np.array([np.nan], values.dtype).view(bits.dtype)[0], bits)
-    return dense(bits)[0]
+    classes, count = dense(bits)
+    if symbols is not None:
+        generic = symbols >= 0
+        classes[generic] = count + symbols[generic]
+    return classes
+
+
+def _symbol_colours(pal, colours, symbols, where):
+    """Colour the entries at ``where`` (a bool mask, or every entry) that start random
+    by their symbols: one fresh colour per symbol, so a copy shares its source's."""
+    base = pal.count
+    pal._grow(int(symbols.max()) + 1)
+    at = symbols >= 0 if isinstance(where, slice) else (symbols >= 0) & where
+    colours[at] = base + symbols[at]
 
 
 def _numpy(p):
@@ -71,7 +135,7 @@ def _numpy(p):
     return t.numpy() if t.dtype in (torch.float16, torch.float32, torch.float64) else t.double().numpy()
 
 
-def fixpoint(cap, inputs, max_rounds=200):
+def fixpoint(cap, inputs, max_rounds=200, starts=None):
     """Refine until nothing splits and nothing thaws.
 
     Each round asks of each element only what can still change it: the colour
@@ -81,7 +145,10 @@ def fixpoint(cap, inputs, max_rounds=200):
     or not trainable (it is *settled*).  A parameter whose elements are all
     settled is coloured but asked for nothing, and every delta that would only
     lead to it is skipped, as autograd skips what needs no gradient."""
-    names, shapes, values = initial_values(cap)
+    big = kept_structured(cap, starts)
+    structured = Structured({n: tuple(cap.params[n].shape) for n in big}, {n: starts[n] for n in big},
+                            cap.trainable) if big else None
+    names, shapes, values, symbols = initial_values(cap, starts, [n for n in cap.params if n not in set(big)])
     sizes = [int(np.prod(shapes[n], dtype=np.int64)) for n in names]
     trainable = np.repeat(np.array([bool(cap.trainable[n]) for n in names], bool), sizes)
     note(f"lint: classes of {len(values):,} initial values")
@@ -91,11 +158,13 @@ def fixpoint(cap, inputs, max_rounds=200):
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
         if classes is None:                               # every parameter frozen: the constants' colours,
-            classes = value_classes(values)               # named once per distinct value
+            classes = value_classes(values, symbols)      # named once per distinct value
             asks = _asks(names, sizes, set(names), classes, frozen, trainable)
             distinct = np.empty(int(classes.max(initial=-1)) + 1, values.dtype)
             distinct[classes] = values
             colours = pal.const(distinct)[classes]        # as a graph constant or buffer of that value
+            if symbols is not None:
+                _symbol_colours(pal, colours, symbols, slice(None))
         else:
             fixed = pal.const(values[frozen])              # a frozen element is its initial value
             base = pal.count
@@ -103,20 +172,32 @@ def fixpoint(cap, inputs, max_rounds=200):
             colours = np.add(classes, base)
             colours[frozen] = fixed
             del fixed
+            if symbols is not None:
+                _symbol_colours(pal, colours, symbols, frozen)
         shown = colours.view()
         shown.setflags(write=False)                        # rules read parameter colours, never write them
         note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
              f"({len(asks)} of {len(names)} parameters still in play)")
         wanted = {n: ask for n, ask in asks.items() if cap.trainable[n]}   # requires_grad=False: never moves
         step = _Step(names, sizes, asks, classes, frozen)
-        run(cap, pal, _per_parameter(shown, names, shapes), inputs, wanted, step.take)
+        param_colours = _per_parameter(shown, names, shapes)
+        if structured is not None:
+            param_colours.update(structured.colours(pal))
+            big_asks = structured.asks()
+            wanted.update(big_asks)
+            step.structured = (structured, big_asks)
+        run(cap, pal, param_colours, inputs, wanted, step.take)
         collisions += pal.collisions
-        del colours, shown, pal
+        del colours, shown, pal, param_colours
         note(f"lint: round {rounds}, splitting classes")
         more, thawed = step.finish()
+        if structured is not None:
+            more_big, thawed_big = structured.finish()
+            more, thawed = more + more_big, thawed or thawed_big
         del step
         if more == 0 and not thawed:
-            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values)
+            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
+                            structured, starts)
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
             classes = dense(classes.view(np.uint64))[0]
         asks = _asks(names, sizes, set(asks), classes, frozen, trainable)
@@ -142,7 +223,14 @@ class _Step:
         self.marks = np.empty(m, np.uint32)        # the mark: gradient colour + 1, or 0 if frozen
         self.taken, self.thawed = set(), False
 
+    structured = None           # (Structured, its asks) when some parameters are kept by rows and columns
+
     def take(self, name, g):
+        if self.structured is not None and name in self.structured[0].members:
+            ask = self.structured[1].get(name)
+            if ask is not None:
+                self.structured[0].take(name, g, ask)
+            return
         ask = self.asks.get(name)
         if ask is None:
             return

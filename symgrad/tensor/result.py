@@ -4,7 +4,85 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..base.errors import SymgradError
+from . import factored
+
 PROBLEMS = ("tied", "frozen")
+
+
+class ByRows:
+    """A parameter-shaped array of a large parameter kept by rows and columns: its
+    entries are made on request, block of rows by block of rows (``rows(i, j)``), or
+    all at once by ``np.asarray`` up to ``factored.MATERIALISE_MAX`` entries."""
+
+    def __init__(self, name, shape, dtype, block, count, row_labels=None):
+        self.name, self.shape, self.dtype = name, tuple(shape), np.dtype(dtype)
+        self._block, self._count = block, count
+        self.row_labels = row_labels        # classes: equal labels iff equal rows
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def rows(self, start, stop):
+        """The entries of rows ``start`` to ``stop`` (along the first axis)."""
+        return self._block(start, stop).reshape((stop - start,) + self.shape[1:])
+
+    def __array__(self, dtype=None, copy=None):
+        if self.size > factored.MATERIALISE_MAX:
+            raise SymgradError(f"{self.name} has {self.size:,} entries: ask for some rows with .rows(start, stop)")
+        out = self.rows(0, self.shape[0])
+        return out if dtype is None else out.astype(dtype)
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):
+            return self.rows(int(index), int(index) + 1)[0]
+        return np.asarray(self)[index]
+
+    def count(self) -> int:
+        """Distinct values (classes) or True entries (frozen), without making the entries."""
+        return self._count()
+
+    def sum(self):
+        return self._count()
+
+    def any(self):
+        return self._count() > 0
+
+    def all(self):
+        return self._count() == self.size
+
+    def __repr__(self):
+        return f"ByRows({self.name!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+def structured_arrays(structured, base):
+    """The classes (ids from ``base`` up, apart from every flat class) and frozen masks
+    of the structured parameters, as ``ByRows`` arrays."""
+    classes, frozen = {}, {}
+    for fam, members in structured.families().items():
+        for mem in members:
+            def block(start, stop, fam=fam, mem=mem, base=base):
+                return base + structured.class_ids(fam, mem, slice(start, stop))
+            classes[mem.name] = ByRows(mem.name, mem.shape, np.int64, block,
+                                       lambda fam=fam, mem=mem: structured.class_count(fam, mem),
+                                       structured.row_labels(fam, mem))
+            frozen[mem.name] = ByRows(mem.name, mem.shape, bool, _frozen_block(mem), mem.frozen_count)
+        base += structured.class_span(fam)
+    return classes, frozen
+
+
+def _frozen_block(mem):
+    def block(start, stop):
+        out = np.ones((stop - start, mem.n), bool)
+        for r, c in mem.thawed:
+            out[np.ix_(r[start:stop], c)] = False
+        return out
+    return block
 
 
 @dataclass(frozen=True)
@@ -67,7 +145,10 @@ class LintResult:
         params = {}
         for name, c in self.classes.items():
             params[name] = {"shape": list(c.shape), "trainable": bool(self.trainable[name]),
-                            "classes": int(np.unique(c).size), "frozen": int(self.frozen[name].sum())}
+                            "classes": c.count() if isinstance(c, ByRows) else int(np.unique(c).size),
+                            "frozen": int(self.frozen[name].sum())}
+            if isinstance(c, ByRows):
+                params[name]["kept"] = "by rows and columns"
         return {
             "model": self.model,
             "objective": self.objective,
@@ -76,14 +157,27 @@ class LintResult:
             "findings": [{"kind": f.kind, "module": f.module_path, "message": f.message,
                           "evidence": f.evidence, "parameters": list(f.parameters)} for f in self.findings],
             "tied": self._tied_groups(),
-            "frozen": {n: [list(map(int, i)) for i in np.argwhere(m)] for n, m in self.frozen.items()
-                       if self.trainable[n] and m.any()},
+            "frozen": {n: _frozen_entries(m) for n, m in self.frozen.items() if self.trainable[n] and m.any()},
             "notes": list(self.notes),
         }
 
     def _tied_groups(self):
-        """Every class with more than one live trainable entry, as "name[i, j]" strings."""
-        names = [n for n in self.classes if self.trainable[n]]
+        """Every class with more than one live trainable entry, as "name[i, j]" strings
+        (for a parameter kept by rows and columns: its tied rows, "name[i, :]")."""
+        names = [n for n in self.classes if self.trainable[n] and not isinstance(self.classes[n], ByRows)]
+        return self._flat_tied(names) + self._tied_rows()
+
+    def _tied_rows(self):
+        out = []
+        for n, c in self.classes.items():
+            if isinstance(c, ByRows) and self.trainable[n] and not self.frozen[n].any():
+                _, inv, cnt = np.unique(c.row_labels, return_inverse=True, return_counts=True)
+                inv = inv.reshape(-1)
+                for g in np.flatnonzero(cnt > 1):
+                    out.append([f"{n}[{i}, :]" for i in np.flatnonzero(inv == g)])
+        return out
+
+    def _flat_tied(self, names):
         if not names:
             return []
         cls = np.concatenate([self.classes[n].ravel() for n in names])
@@ -98,3 +192,11 @@ class LintResult:
             i = np.unravel_index(int(k - offs[w]), shape) if shape else ()
             out.setdefault(int(cls[k]), []).append(f"{names[w]}[{', '.join(map(str, i))}]")
         return list(out.values())
+
+
+def _frozen_entries(mask):
+    """The frozen entries' indices, or for a parameter kept by rows and columns the count
+    and whether it is all of it."""
+    if isinstance(mask, ByRows):
+        return {"entries": mask.count(), "all": bool(mask.all())}
+    return [list(map(int, i)) for i in np.argwhere(mask)]
