@@ -1,11 +1,13 @@
 """The vectorised pieces that carry the engines to millions of parameters, each
 against a plain-Python computation written out here: the depth of a network,
-classes by label, exact dense ids of rows, the
+classes by label, exact marks of rows, the
 multisets of a kept grouping, the builder's bulk edges, and the structural
-engine's ties against the coarsest equitable partition found by hand, and a
-trajectory witness that stays bounded when exact fractions explode."""
+engine's node and parameter classes against the coarsest equitable partition
+found by hand (also when every hashed row collides), and a trajectory witness
+that stays bounded when exact fractions explode."""
 from __future__ import annotations
 
+import contextlib
 import random
 
 import numpy as np
@@ -16,9 +18,10 @@ from hypothesis import strategies as st
 
 import symgrad as sg
 from symgrad.maths.palette import Palette
-from symgrad.maths.refine import Grouping, dense, dense_rows, split
+from symgrad.maths.refine import Grouping, dense, marks, split
 from symgrad.model.size import depth
 from symgrad.proofs.classes import Classes
+from symgrad.proofs.structural import colour_refinement
 
 
 def _longest_path(net) -> int:
@@ -60,15 +63,25 @@ def test_classes_by_label_and_by_value_group_by_first_appearance(labels):
     assert colours == [next(k for k, c in enumerate(expected) if i in c) for i in range(len(labels))]
 
 
-@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2 ** 40, 2 ** 62])), max_size=30))
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2 ** 40, 2 ** 62]), st.just(5)), max_size=30),
+       st.integers(0, 2))
 @settings(max_examples=300, deadline=None)
-def test_dense_rows_are_equal_exactly_for_equal_rows(rows):
-    ids, count = dense_rows(np.array(rows, np.int64).reshape(-1, 2))
-    assert count == len(set(rows))
-    assert sorted(set(ids.tolist())) == list(range(count))
+def test_marks_are_equal_exactly_for_equal_rows(rows, narrow):
+    """Marks of rows (a constant column left out, one narrow column as it is, wider
+    rows interned) lie in [0, 2**32) and are equal iff the rows are; splitting
+    classes by them is the partition by (class, row)."""
+    rows = [row[:1] + row[2:] if narrow == 1 else row[:1] if narrow == 2 else row for row in rows]
+    columns = [np.array(c, np.int64) for c in zip(*rows)] or [np.zeros(0, np.int64)]
+    got = marks(Palette(), "m", columns)
+    assert len(got) == len(rows) and ((got >= 0) & (got < 2 ** 32)).all()
     for i in range(len(rows)):
         for j in range(len(rows)):
-            assert (ids[i] == ids[j]) == (rows[i] == rows[j])
+            assert (got[i] == got[j]) == (rows[i] == rows[j])
+    classes = np.array([i % 2 for i in range(len(rows))], np.int64)
+    new, _ = split(classes, got)
+    for i in range(len(rows)):
+        for j in range(len(rows)):
+            assert (new[i] == new[j]) == ((i % 2, rows[i]) == (j % 2, rows[j]))
 
 
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=40))
@@ -153,8 +166,8 @@ def test_the_bulk_dense_layer_numbers_weights_source_major():
 
 
 def _coarsest_equitable(net, initial):
-    """The structural engine's partition of the parameters, by naive refinement:
-    dicts and sorted tuples, one node and one parameter at a time."""
+    """The structural engine's partitions of the nodes and of the parameters, by
+    naive refinement: dicts and sorted tuples, one node and one parameter at a time."""
     def role(node, k):
         return (node.op.role(k), str(node.targets[k]) if node.targets else None)
 
@@ -195,7 +208,8 @@ def _coarsest_equitable(net, initial):
                               for p in param_colour})
         if len(set(new_nodes.values())) == len(set(node_colour.values())) and \
                 len(set(new_params.values())) == len(set(param_colour.values())):
-            return Classes.by_value([param_colour[p] for p in range(net.parameter_count)])
+            return (Classes.by_value([node_colour[j] for j in range(len(net.nodes))]),
+                    Classes.by_value([param_colour[p] for p in range(net.parameter_count)]))
         node_colour, param_colour = new_nodes, new_params
 
 
@@ -207,42 +221,59 @@ def test_the_structural_ties_are_the_coarsest_equitable_partition(seed):
     init = rng.choice([sg.Constant("a"), sg.Distinct(), sg.Tied(tied)])
     proof = sg.prove(net, init, engine="structural")
     initial = [str(v) for v in init.values(net)]
-    assert proof.invariant_classes == _coarsest_equitable(net, initial)
+    assert proof.invariant_classes == _coarsest_equitable(net, initial)[1]
 
 
-def test_a_diverging_exact_run_goes_on_in_intervals_and_ends():
-    """Five layers under squared error: the exact fractions of plain gradient descent
-    grow about tenfold in bits per step (20,000 bits at step 4); the run goes on in
-    interval arithmetic, and a pair it cannot tell apart stays "not shown to separate"."""
-    import symgrad.proofs.trajectory as trajectory
-    seen = []
-    original = trajectory.descend
+@contextlib.contextmanager
+def _colliding_hashes():
+    """Every row the palette hashes gets the same hash: only its exact check of
+    each row against its group's keeps rows apart.  Yields the calls made."""
+    import symgrad.maths.palette as palette
+    calls, original = [], palette.row_hash
 
-    def spy(net, m, params, samples, lr):
-        seen.append(m)
-        return original(net, m, params, samples, lr)
+    def collide(tag, rows):
+        calls.append(len(rows))
+        return np.zeros(len(rows), np.uint64)
 
-    net = sg.Network.mlp([1, 3, 3, 1, 3, 4], objective="squared_error")
-    trajectory.descend = spy
+    palette.row_hash = collide
     try:
-        proof = sg.prove(net, sg.Constant("a"), engine="structural")
+        yield calls
     finally:
-        trajectory.descend = original
-    assert trajectory.INTERVAL in seen and len(seen) <= trajectory.RUNS * trajectory.STEPS
-    assert proof.separations and all(s.arithmetic == "exact" for s in proof.separations if s.step == 1)
+        palette.row_hash = original
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_shared_results_are_the_results_computed_apart(seed):
-    """A pass that reuses the result of identical inputs (tied weights, copied units)
-    gives every gradient exactly as a pass computing each one on its own does."""
-    from symgrad.maths.backends import INTERVAL as m
-    from symgrad.maths.backprop import run
-    rng = random.Random(seed)
-    net = _random_network(rng)
-    value = m.number(sp.Rational(rng.randint(1, 5), rng.randint(1, 5)))
-    params = [value] * net.parameter_count                      # one object: every unit a copy
-    sample = {s: m.number(sp.Rational(rng.randint(-4, 4), 3)) for s in (*net.inputs, *net.targets)}
-    shared = run(net, m, params, sample, share=True).gradients
-    apart = run(net, m, params, sample, share=False).gradients
-    assert [str(g) for g in shared] == [str(g) for g in apart]
+@st.composite
+def _networks(draw):
+    """A small MLP and any initial labelling of its parameters (any ties at init)."""
+    sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=5))
+    objective = draw(st.sampled_from(["output", "squared_error"] + (["cross_entropy"] if sizes[-1] > 1 else [])))
+    net = sg.Network.mlp(sizes, activation=draw(st.sampled_from(["identity", "tanh", "relu"])),
+                         bias=draw(st.booleans()), objective=objective)
+    count = net.parameter_count
+    return net, draw(st.lists(st.integers(0, 2), min_size=count, max_size=count))
+
+
+@given(_networks(), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_colour_refinement_is_the_coarsest_equitable_partition(drawn, collide):
+    """Node and parameter classes of the shared kernel's refinement, against the
+    naive one; with ``collide`` every hashed row collides, and no false tie appears."""
+    net, labels = drawn
+    with _colliding_hashes() if collide else contextlib.nullcontext():
+        colouring = colour_refinement(net, np.array(labels, np.int64))
+    found = Classes.by_label(colouring.nodes), Classes.by_label(colouring.parameters)
+    assert found == _coarsest_equitable(net, labels)
+
+
+@pytest.mark.parametrize("name", sg.examples.names())
+def test_colliding_hashes_change_no_class(name):
+    """The built-in examples (shared weights, softmax, losses, data): rows are hashed,
+    and when every hash collides the classes are the same."""
+    net = sg.examples.get(name)
+    labels = np.zeros(net.parameter_count, np.int64)
+    with _colliding_hashes() as calls:
+        collided = colour_refinement(net, labels)
+    assert calls
+    plain = colour_refinement(net, labels)
+    for found, expected in ((collided.nodes, plain.nodes), (collided.parameters, plain.parameters)):
+        assert Classes.by_label(found) == Classes.by_label(expected)

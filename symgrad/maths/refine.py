@@ -1,8 +1,10 @@
 """The colour-refinement kernel, on integer arrays: the colour of the multiset of
-colours gathered at each target, and dense ids of exact keys.  The structural
-engine (``symgrad.proofs.structural``) and the tensor level (``symgrad.tensor``)
-both refine with it; colours are interned by ``symgrad.maths.palette`` (hash,
-then verify: a collision can only give a fresh colour, never a false tie).
+colours gathered at each target, marks for rows of such colours, dense ids of
+exact keys, and ``split``, the one refinement step (a partition refined by
+marks).  The structural engine (``symgrad.proofs.structural``) and the tensor
+level (``symgrad.tensor``) both refine with it; colours are interned by
+``symgrad.maths.palette`` (hash, then verify: a collision can only give a fresh
+colour, never a false tie).
 
 >>> import numpy as np
 >>> from symgrad.maths.palette import Palette
@@ -14,7 +16,7 @@ then verify: a collision can only give a fresh colour, never a false tie).
 import numpy as np
 
 from .keys import BLOCK, argsort_u64, mix, run_numbers
-from .palette import ZERO, Palette
+from .palette import ZERO
 
 CHUNK = 1 << 21   # entries of the rows interned at once
 
@@ -125,31 +127,27 @@ def _dense_narrow(keys):
     return out, int(gid[-1]) + 1
 
 
-def dense_rows(rows):
-    """Dense ids of the rows of a non-negative int64 array ([n, K]), equal ids
-    iff equal rows, and the count: the columns packed side by side into one
-    exact 64-bit key when their widths allow it, else one hashed interning in
-    a fresh palette, whose new ids are consecutive (hash, then verify).
+def marks(pal, tag, columns):
+    """One mark per element for the rows of ``columns`` (non-negative int64 arrays
+    of one length): equal marks iff equal rows, in [0, 2**32), what ``split``
+    refines by.  A column that does not vary splits nothing and is left out; one
+    column left, below 2**32, is its own mark; several are interned as rows in
+    ``pal`` (hash, then verify: exact).
 
-    >>> ids, count = dense_rows(np.array([[1, 2**40], [3, 4], [1, 2**40]]))
-    >>> bool(ids[0] == ids[2] != ids[1]), sorted(set(ids.tolist())), count
-    (True, [0, 1], 2)
-    >>> dense_rows(np.array([[1, 2**62], [1, 2**62], [0, 2**62]]))[1]
-    2
+    >>> from symgrad.maths.palette import Palette
+    >>> m = marks(Palette(), "m", [np.array([4, 4, 4]), np.array([9, 2**40, 9]), np.array([1, 1, 0])])
+    >>> bool(m[0] != m[1] != m[2] != m[0]), bool(m.max() < 2**32)
+    (True, True)
+    >>> marks(Palette(), "m", [np.array([4, 4]), np.array([7, 3])]).tolist()
+    [7, 3]
     """
-    rows = np.asarray(rows, np.int64)
-    if len(rows) == 0:
-        return np.zeros(0, np.int64), 0
-    widths = [max(int(c.max()).bit_length(), 1) for c in rows.T]
-    if sum(widths) <= 63 and rows.min() >= 0:
-        key = np.zeros(len(rows), np.uint64)
-        for column, width in zip(rows.T, widths):
-            key = (key << np.uint64(width)) | column.astype(np.uint64)
-        return dense(key)
-    pal = Palette()
-    first = pal.count
-    ids = pal.intern("rows", rows) - first
-    return ids, pal.count - first
+    n = len(columns[0]) if columns else 0
+    varying = [np.asarray(c, np.int64) for c in columns if n and c.min() != c.max()]
+    if not varying:
+        return np.zeros(n, np.int64)
+    if len(varying) == 1 and varying[0].min() >= 0 and varying[0].max() < 1 << 32:
+        return varying[0]
+    return pal.intern(tag, np.stack(varying, 1))
 
 
 def split(classes, marks, top=None, inplace=False):

@@ -35,7 +35,7 @@ import sympy as sp
 from ..base.errors import SymgradError
 from ..base.progress import note
 from ..maths.palette import Palette
-from ..maths.refine import Grouping, dense, dense_rows
+from ..maths.refine import Grouping, dense, marks, split
 from ..model.nodes import FUNCTION, INPUT, NEURON
 from ..model.size import check_structural
 from .classes import Classes
@@ -47,7 +47,7 @@ from .trajectory import separations
 class Colouring:
     """Final colours: one per node and one per parameter, and the rounds taken."""
 
-    nodes: np.ndarray        # a colour per node
+    nodes: np.ndarray        # a colour per node (equal colours: one class; the ids mean nothing else)
     parameters: np.ndarray   # a colour per parameter
     rounds: int
 
@@ -83,9 +83,12 @@ def _target_pattern(node, k, samples):
 
 def colour_refinement(net, initial_parameter_colours) -> Colouring:
     """Refine node and parameter colours to the coarsest equitable partition
-    finer than the initial colours.  A round is a few passes of the shared
-    kernel (``symgrad.maths.refine``) over the edge arrays, grouped once for
-    every round: no Python loop per node or edge."""
+    finer than the initial colours.  A round colours the multisets gathered at
+    every node and parameter (the shared kernel ``symgrad.maths.refine``, over
+    the edge arrays grouped once for every round), turns them into one mark per
+    node and per parameter, and splits both partitions by their marks, all from
+    the previous round's colours: no Python loop per node or edge.  Equal colours
+    mean one class; the ids themselves carry no meaning."""
     src, tgt, par = net.edge_arrays
     n, count = len(net.nodes), net.parameter_count
     col, node_count = dense(np.asarray(_initial_node_colours(net), np.uint64))
@@ -103,13 +106,15 @@ def colour_refinement(net, initial_parameter_colours) -> Colouring:
             """The colour of the multiset of pairs (first, second) gathered at each slot."""
             return at[tag].multisets(pal, (tag, "multiset"), _pairs(first, second), single=True)
 
-        signature = [col, multiset("in", pc[par], col[src]), multiset("out", pc[par], col[tgt])]
-        signature += [multiset(kind, role, col[other]) for kind, (_, other, role) in relations.items()]
-        new_col, new_node_count = dense_rows(np.stack(signature, 1))
-        new_pc, new_parameter_count = dense_rows(np.stack([pc, multiset("ends", col[src], col[tgt])], 1))
-        if new_node_count == node_count and new_parameter_count == parameter_count:
+        around = [multiset("in", pc[par], col[src]), multiset("out", pc[par], col[tgt])]
+        around += [multiset(kind, role, col[other]) for kind, (_, other, role) in relations.items()]
+        node_marks = marks(pal, "node", around)
+        parameter_marks = marks(pal, "parameter", [multiset("ends", col[src], col[tgt])])
+        col, new_nodes = split(col, node_marks, inplace=True)            # every mark is read: now in place
+        pc, new_parameters = split(pc, parameter_marks, inplace=True)
+        if not new_nodes and not new_parameters:
             return Colouring(col, pc, rounds)
-        col, pc, node_count, parameter_count = new_col, new_pc, new_node_count, new_parameter_count
+        node_count, parameter_count = node_count + new_nodes, parameter_count + new_parameters
 
 
 def _pairs(first, second) -> np.ndarray:
