@@ -108,6 +108,10 @@ def build_parser() -> Parser:
     lint.add_argument("target", metavar="FILE.py:FACTORY",
                       help="a Python file and a function in it returning (model, inputs[, loss, targets]) "
                            "(FACTORY defaults to factory)")
+    lint.add_argument("--init", action="append", default=None, metavar="PATTERN=SPEC",
+                      help="state how parameters start instead of reading them (repeatable; the first match "
+                           "decides): PATTERN a path with wildcards or a module prefix (blocks.1-11), SPEC a "
+                           "number, random, values or 'copy of PATH'; a model on the meta device starts random")
     lint.add_argument("--json", action="store_true", help="print one JSON object")
     lint.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="give up after SECONDS")
     return parser
@@ -116,6 +120,7 @@ def build_parser() -> Parser:
 LINT_EPILOG = """examples:
   symgrad lint examples/models/lora_b_zero.py:factory
   symgrad lint examples/models/zero_gated_mlp.py:factory --json
+  symgrad lint model.py:factory --init '*.lora_B.weight=0' --init 'blocks.1-11=copy of blocks.0'
 
 exit status: 0 nothing found, 1 findings (tied or frozen parameters), 2 bad input
 (an unsupported operation is named with its module path), 5 could not write the

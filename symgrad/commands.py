@@ -177,18 +177,19 @@ def cmd_prove(args) -> str:
 
 def cmd_lint(args) -> tuple[str, int]:
     """Lint a PyTorch model; exit status 1 when there are findings, as linters do."""
-    result = lint_target(args.target)
+    result = lint_target(args.target, args.init)
     text = json.dumps(result.to_json(), indent=2) if args.json else str(result)
     return text, 0 if result.ok else 1
 
 
-def lint_target(target: str):
-    """The lint result of the model that ``FILE.py:FACTORY`` builds."""
+def lint_target(target: str, init=None):
+    """The lint result of the model that ``FILE.py:FACTORY`` builds (its starts
+    stated by the rules ``init``, if any)."""
     from .tensor.command import build
     from .tensor.lint import lint
 
     model, inputs, loss, targets = build(_needs_torch(target))
-    return lint(model, inputs, loss, targets, name=target)
+    return lint(model, inputs, loss, targets, name=target, init=init)
 
 
 MODEL_TARGET = re.compile(r".+\.py(:[A-Za-z_][A-Za-z0-9_]*)?")   # FILE.py:FACTORY, a PyTorch model to lint
@@ -201,12 +202,16 @@ def cmd_report_lint(args) -> tuple[str, int]:
     from .report import write_report
     from .report.lint_context import lint_context
 
-    given = [f"--{o.replace('_', '-')}" for o in ("init", "bias_init", "samples", "classes", "mlp", "spec")
+    rules = [r for r in (args.init or "").split(";") if r.strip()]
+    if rules and not all("=" in r for r in rules):
+        raise SymgradError(f"--init {args.init!r}: for a PyTorch model, state starts as PATTERN=SPEC rules "
+                           f"separated by ';' (such as '*.lora_B.weight=0;blocks.1-3=copy of blocks.0')")
+    given = [f"--{o.replace('_', '-')}" for o in ("bias_init", "samples", "classes", "mlp", "spec")
              if getattr(args, o) is not None] + (["--steps"] if args.steps else [])
     if given:
-        raise SymgradError(f"{', '.join(given)} applies to networks, not to a PyTorch model: its "
-                           "initialisation is the one its factory made")
-    written = write_report(lint_context(lint_target(args.net)), args.output)
+        raise SymgradError(f"{', '.join(given)} applies to networks, not to a PyTorch model: state its "
+                           "starts with --init PATTERN=SPEC")
+    written = write_report(lint_context(lint_target(args.net, rules or None)), args.output)
     text = json.dumps({"report": str(written), "model": args.net}, indent=2) if args.json else f"wrote {written}"
     return text, 0
 

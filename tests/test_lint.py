@@ -274,7 +274,7 @@ def test_a_lint_report_lists_the_findings_and_the_module_tree(tmp_path, capsys):
     assert "relu'(0) = 0" in tex and r"\texttt{weight} & 8 x 4 & yes & 32 of 32 & 1" in tex
     assert "The objective is the sum of the outputs" in tex
     assert cli.main(["report", target, "--init", "zero", "-o", str(tmp_path / "x.tex")]) == 2
-    assert "applies to networks, not to a PyTorch model" in capsys.readouterr().err
+    assert "state starts as PATTERN=SPEC rules" in capsys.readouterr().err
     if shutil.which("pdflatex"):
         assert cli.main(["report", target, "-o", str(tmp_path / "lint.pdf")]) == 0
         text = subprocess.run(["pdftotext", str(tmp_path / "lint.pdf"), "-"], capture_output=True, text=True).stdout

@@ -29,6 +29,7 @@ import zlib
 import numpy as np
 
 from ..base.errors import SymgradError
+from .grids import Grids
 from .keys import BLOCK, argsort_u64, mix, run_numbers
 
 ZERO = 0
@@ -85,20 +86,31 @@ class _Table:
 
     def __init__(self, hashed):
         self.hashed = hashed
-        self.runs = []              # [keys (sorted uint64), ids (or the first of consecutive ids), blk, loc]
+        self.runs = []              # [keys (sorted uint64), ids (or the first of consecutive ids), blk, loc, limit]
         self.blocks = []
         self.overflow = {}          # exact row bytes -> id, for hash collisions only
 
-    def find(self, keys):
+    def find(self, keys, newest):
         """For sorted unique keys: (ids or -1, run index, position in run); the run
         and position only for hashed rows (where their interned rows are kept).  Each
         run is searched from its smaller side: a short batch is looked up in a long
-        run, a short run is placed among a long batch."""
+        run, a short run is placed among a long batch; and only for the keys whose
+        ``newest`` colour is older than the run's limit (no key of a run holds a colour
+        made after it: a key of new colours is new, and is looked up nowhere)."""
         ids = np.full(len(keys), -1, np.int64)
         run = np.full(len(keys), -1, np.int64) if self.hashed else None
         pos = np.zeros(len(keys), np.int64) if self.hashed else None
-        for r, (rk, rid, _, _) in enumerate(self.runs):
-            ki, ri = _matches(keys, rk)
+        if not self.runs or int(newest.min(initial=0)) >= max(r[4] for r in self.runs):
+            return ids, run, pos                                     # every key is newer than the table
+        for r, (rk, rid, _, _, limit) in enumerate(self.runs):
+            old = np.flatnonzero(newest < limit)
+            if len(old) == len(keys):
+                ki, ri = _matches(keys, rk)
+            elif len(old):
+                ki, ri = _matches(keys[old], rk)
+                ki = old[ki]
+            else:
+                continue
             ids[ki] = rid + ri if isinstance(rid, int) else rid[ri]
             if self.hashed:
                 run[ki] = r
@@ -109,7 +121,7 @@ class _Table:
         out = np.empty((len(pos), k), np.int64)
         for r in np.unique(run):
             s = run == r
-            _, _, blk, loc = self.runs[r]
+            _, _, blk, loc, _ = self.runs[r]
             b, lc = blk[pos[s]], loc[pos[s]]
             part = np.empty((int(s.sum()), k), np.int64)
             for q in np.unique(b):
@@ -118,13 +130,14 @@ class _Table:
             out[s] = part
         return out
 
-    def add(self, keys, ids, rows=None, where=None):
+    def add(self, keys, ids, limit, rows=None, where=None):
+        """A run of new keys; ``limit``: above the newest colour of any of them."""
         blk = loc = None
         if self.hashed:
             self.blocks.append(rows)
             blk = np.full(len(keys), len(self.blocks) - 1, np.int32)
             loc = where
-        new = [keys, ids, blk, loc]
+        new = [keys, ids, blk, loc, int(limit)]
         shorter = None                  # the runs no longer than the new one, merged among themselves first
         while self.runs and len(self.runs[-1][0]) <= len(new[0]):
             last = self.runs.pop()
@@ -133,6 +146,16 @@ class _Table:
             self.runs += [new, shorter]     # far shorter: kept beside it (no copy of a long run)
         else:
             self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
+
+
+def _newest(tag, k, packed):
+    """The newest colour in each packed row of exact keys (0 for constants: their keys
+    are values, not colours)."""
+    if tag == "const":
+        return np.zeros(len(packed), np.int64)
+    if k == 1:
+        return packed
+    return np.maximum(packed >> 31, packed & _LIMIT)
 
 
 def _increasing(keys) -> bool:
@@ -183,7 +206,7 @@ def _merge(a, b):
     mask = np.ones(n, bool)
     mask[at] = False
     out = []
-    for x, y in zip(short, long_):
+    for x, y in zip(short[:4], long_[:4]):
         if x is None:
             out.append(None)
             continue
@@ -193,14 +216,7 @@ def _merge(a, b):
         z[at] = x
         z[mask] = y
         out.append(z)
-    return out
-
-
-class _Grid:
-    __slots__ = ("ua", "ub", "base")
-
-    def __init__(self, ua, ub, base):
-        self.ua, self.ub, self.base = ua, ub, base
+    return out + [max(a[4], b[4])]
 
 
 class Palette:
@@ -217,7 +233,7 @@ class Palette:
     def __init__(self):
         self.count = 0
         self.tables = {}
-        self.grids = {}
+        self.grids = Grids()
         self.names = {}
         self.collisions = 0
         assert self.const(np.array([0.0]))[0] == ZERO
@@ -289,6 +305,7 @@ class Palette:
             table = self.tables[(tag, k)] = _Table(False)
         # a bijection of the packed row: exact (constants by their bits, kept in order)
         keys = packed.view(np.uint64) if tag == "const" else mix(packed.view(np.uint64))
+        newest = _newest(tag, k, packed)
         if _increasing(keys):                                # sorted already (a table's distinct values)
             order, starts, distinct, uk = None, None, True, keys
         else:
@@ -297,7 +314,8 @@ class Palette:
             distinct = bool(starts.all())                    # common for large batches: no grouping
             uk = sk if distinct else sk[starts]
             del sk
-        ids, _, _ = table.find(uk)
+            newest = newest[order] if distinct else newest[order[starts]]
+        ids, _, _ = table.find(uk, newest)
         new = ids < 0
         m = int(new.sum())
         if m == len(uk):                                     # all new: consecutive ids in key order
@@ -306,7 +324,7 @@ class Palette:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
         if m:
             added = uk[new] if m < len(uk) else uk if order is not None else uk.copy()   # never the caller's array
-            table.add(added, self.count)
+            table.add(added, self.count, int(newest[new].max()) + 1 if m < len(uk) else int(newest.max()) + 1)
             self._grow(m)
         if order is None:                                    # in order: the ids as they are
             return np.arange(ids, ids + len(keys), dtype=np.int64) if isinstance(ids, int) else ids
@@ -330,7 +348,8 @@ class Palette:
             same = (rows[order[member]] == rows[rep]).all(axis=1)
             slow = order[member[~same]]
         uk = sk[starts]
-        ids, run, pos = table.find(uk)
+        newest = rows[firsts].max(axis=1)
+        ids, run, pos = table.find(uk, newest)
         hit = ids >= 0
         if hit.any():
             hi = np.flatnonzero(hit)
@@ -347,10 +366,11 @@ class Palette:
         if m:
             ids[new] = np.arange(self.count, self.count + m, dtype=np.int64)
             self._grow(m)
+            limit = int(newest[new].max()) + 1
             if 2 * m < n:                                    # keep few rows by copy, many by reference
-                table.add(uk[new], ids[new], rows[firsts[new]], np.arange(m))
+                table.add(uk[new], ids[new], limit, rows[firsts[new]], np.arange(m))
             else:
-                table.add(uk[new], ids[new], rows, firsts[new])
+                table.add(uk[new], ids[new], limit, rows, firsts[new])
         out[order] = ids[gid]
         exact = slow
         if clash.any():                                      # a clashing group: every member
@@ -367,34 +387,6 @@ class Palette:
     # --- products of row colours -----------------------------------------------------
     def grid(self, tag, ra, rb):
         """Ids of the pairs (ra[..., i], rb[..., j]) -> [..., I, J] (leading axes batch the
-        pairing): equal ids iff equal pairs, consistent with every earlier grid of ``tag``."""
-        ra, rb = np.asarray(ra, np.int64), np.asarray(rb, np.int64)
-        ua, pa = np.unique(ra, return_inverse=True)
-        ub, pb = np.unique(rb, return_inverse=True)
-        pa, pb = pa.reshape(ra.shape), pb.reshape(rb.shape)
-        na, nb = len(ua), len(ub)
-        total = max(ra.size * rb.shape[-1], 1)
-        if na * nb > 8 * total + (1 << 20) and ra.ndim > 1:   # batches far apart: one grid each
-            return np.stack([self.grid(tag, ra[i], rb[i]) for i in range(ra.shape[0])])
-        base = self.count
-        self._grow(na * nb)
-        earlier = self.grids.setdefault(tag, [])
-        full = None
-        for g in reversed(earlier):                          # the earliest grid wins
-            qa = np.searchsorted(g.ua, ua)
-            qa_c = np.minimum(qa, len(g.ua) - 1)
-            fa = np.flatnonzero(g.ua[qa_c] == ua)
-            if not len(fa):
-                continue
-            qb = np.searchsorted(g.ub, ub)
-            qb_c = np.minimum(qb, len(g.ub) - 1)
-            fb = np.flatnonzero(g.ub[qb_c] == ub)
-            if not len(fb):
-                continue
-            if full is None:
-                full = base + np.arange(na, dtype=np.int64)[:, None] * nb + np.arange(nb, dtype=np.int64)[None, :]
-            full[np.ix_(fa, fb)] = g.base + qa_c[fa][:, None] * len(g.ub) + qb_c[fb][None, :]
-        earlier.append(_Grid(ua, ub, base))
-        if full is not None:
-            return full[pa[..., :, None], pb[..., None, :]]
-        return base + pa[..., :, None] * np.int64(nb) + pb[..., None, :]
+        pairing): equal ids iff equal pairs, consistent with every earlier grid of ``tag``
+        (``symgrad.maths.grids``)."""
+        return self.grids.name(self, tag, ra, rb)

@@ -14,7 +14,7 @@ only: the template computes nothing.
 """
 from __future__ import annotations
 
-import numpy as np
+from ..tensor.result import count_classes
 
 KINDS = {"tied": "tied forever", "frozen": "never moves", "learns": "starts at zero and learns",
          "separates": "starts as a copy and separates", "note": "note"}
@@ -50,8 +50,8 @@ def _module_rows(result) -> list[dict]:
                 seen.add(path)
                 rows.append({"name": parts[depth], "depth": depth, "shape": "", "classes": "", "frozen": "",
                              "trains": ""})
-        frozen = int(np.count_nonzero(result.frozen[name]))
+        frozen = int(result.frozen[name].sum())
         rows.append({"name": parts[-1], "depth": len(parts) - 1, "shape": " x ".join(map(str, classes.shape)),
-                     "classes": int(np.unique(classes).size), "trains": "yes" if result.trainable[name] else "no",
+                     "classes": count_classes(classes), "trains": "yes" if result.trainable[name] else "no",
                      "frozen": f"{frozen:,} of {classes.size:,}" if frozen else "none"})
     return rows

@@ -73,6 +73,9 @@ def capture(model, inputs, loss=None, targets=None):
     if loss is not None and targets is None:
         raise SymgradError("a loss needs targets (pass targets=...)")
     modes = {m: m.training for m in model.modules()}
+    if any(p.is_meta for p in model.parameters()):        # no storage: the example tensors go there too
+        inputs = tuple(x.to("meta") if isinstance(x, torch.Tensor) else x for x in inputs)
+        targets = targets.to("meta") if isinstance(targets, torch.Tensor) else targets
     root, args, prefix = model, inputs, ""
     if loss is not None:
         root, args, prefix = _WithLoss.build(model, loss), inputs + (targets,), "model."

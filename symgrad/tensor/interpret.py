@@ -167,25 +167,34 @@ def _backward(cap, pal, env, vjps, order, nodes, wanted, consume):
 
     for node in reversed(nodes):
         finish(order[node])
-        vjp = vjps.get(node)
+        vjp = vjps.pop(node, None)          # a node's rule and value are let go once it is past:
+        out = env.pop(node, None)           # what its inputs' rules still need, they hold themselves
         if vjp is None:
             continue
         _progress("backward", len(nodes) - order[node], len(nodes), node)
-        out = env[node]
-        if isinstance(out, list):
-            ds = [combine(pal, deltas.pop(id(t), []), t.shape) if isinstance(t, T) else None for t in out]
-            if all(d is None for d in ds):
-                continue
-        else:
-            ds = combine(pal, deltas.pop(id(out), []), out.shape)
-            if ds is None:
-                continue
-        for t, d in vjp(ds):
-            if t.floating and t.wants:
-                if d.shape != t.shape:
-                    raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
-                deltas.setdefault(id(t), []).append(d)
+        for t, d in _step_back(pal, node, out, vjp, deltas):
+            deltas.setdefault(id(t), []).append(d)
+        del vjp, out
     finish(-1)
+
+
+def _step_back(pal, node, out, vjp, deltas):
+    """The delta contributions one node's rule sends to its inputs."""
+    if isinstance(out, list):
+        ds = [combine(pal, deltas.pop(id(t), []), t.shape) if isinstance(t, T) else None for t in out]
+        if all(d is None for d in ds):
+            return []
+    else:
+        ds = combine(pal, deltas.pop(id(out), []), out.shape)
+        if ds is None:
+            return []
+    sent = []
+    for t, d in vjp(ds):
+        if t.floating and t.wants:
+            if d.shape != t.shape:
+                raise SymgradError(f"internal: delta shape {d.shape} != {t.shape} at {op_name(node.target)} ({where(node)})")
+            sent.append((t, d))
+    return sent
 
 
 def _ask(wanted, key):
@@ -289,7 +298,7 @@ def _call_structured(pal, node, name, args, kwargs, wants):
         if got is None:
             got = _on_entries(pal, node, name, args, kwargs)
     except SymgradError as e:
-        raise SymgradError(f"{name}: {e} ({where(node)})") from None
+        raise SymgradError(f"{'' if name in str(e) else name + ': '}{e} ({where(node)})") from None
     out, vjp = got
     if isinstance(out, Fac):
         return T(out, None, True, wants), vjp if wants else None

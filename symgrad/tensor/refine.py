@@ -201,6 +201,9 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
             classes = dense(classes.view(np.uint64))[0]
         asks = _asks(names, sizes, set(asks), classes, frozen, trainable)
+        if not asks and (structured is None or not structured.asks()):   # every entry settled: a pass
+            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
+                            structured, starts)                            # would change nothing
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
 
 

@@ -60,6 +60,16 @@ class ByRows:
         return f"ByRows({self.name!r}, shape={self.shape}, dtype={self.dtype})"
 
 
+def count_classes(classes) -> int:
+    """How many classes a parameter's entries fall in (without making a structured
+    parameter's entries).
+
+    >>> count_classes(np.array([[3, 3], [5, 3]]))
+    2
+    """
+    return classes.count() if isinstance(classes, ByRows) else int(np.unique(classes).size)
+
+
 def structured_arrays(structured, base):
     """The classes (ids from ``base`` up, apart from every flat class) and frozen masks
     of the structured parameters, as ``ByRows`` arrays."""
@@ -145,7 +155,7 @@ class LintResult:
         params = {}
         for name, c in self.classes.items():
             params[name] = {"shape": list(c.shape), "trainable": bool(self.trainable[name]),
-                            "classes": c.count() if isinstance(c, ByRows) else int(np.unique(c).size),
+                            "classes": count_classes(c),
                             "frozen": int(self.frozen[name].sum())}
             if isinstance(c, ByRows):
                 params[name]["kept"] = "by rows and columns"

@@ -91,7 +91,9 @@ def _rule(pattern: str, spec) -> Rule:
     if not pattern or any(c.isspace() for c in pattern):
         raise SymgradError(f"init rule {text!r}: the pattern must be a parameter path or module prefix, with no spaces")
     start, base = _spec(spec, text)
-    return Rule(text, tuple(_expand(pattern)), start, base)
+    patterns = _expand(pattern)
+    patterns += [p[2:] for p in patterns if p.startswith("*.")]     # "*.x" also names a top-level x
+    return Rule(text, tuple(patterns), start, base)
 
 
 def _spec(spec, text):
@@ -111,10 +113,11 @@ def _spec(spec, text):
     if copy:
         return Start("copy", rule=text), copy.group(1)
     try:
-        return _constant(float(words), text), ""
+        number = float(words)
     except ValueError:
         raise SymgradError(f"init rule {text!r}: the start must be a number, zero, one, random, values "
                            f"or 'copy of PATH'") from None
+    return _constant(number, text), ""
 
 
 def _constant(value, text):

@@ -284,7 +284,7 @@ class Structured:
         if self.tables.get(fam) is None and all(self._pair_mode(mem, kind) for mem, kind in zip(members, kinds)):
             more = _splits(np.concatenate([r for r, _ in old]), new_r) + _splits(np.concatenate([c for _, c in old]), new_c)
             return more
-        return self._refine_table(fam, members, old, kinds)
+        return self._refine_table(fam, members, old)
 
     def _mark_kind(self, mem):
         mark = self.marks.get(mem.name)
@@ -319,7 +319,7 @@ class Structured:
         old = mem.R if along_rows else mem.C
         return np.stack([old, mem.signatures(along_rows), np.full(size, tag), lab, zero], axis=1)
 
-    def _refine_table(self, fam, members, old, kinds) -> int:
+    def _refine_table(self, fam, members, old) -> int:
         """New classes cell by cell over the new labels: (old class, frozen, gradient colour)."""
         nr = int(max(int(m.R.max(initial=0)) for m in members)) + 1
         nc = int(max(int(m.C.max(initial=0)) for m in members)) + 1
@@ -330,7 +330,7 @@ class Structured:
         table = self.tables.get(fam)
         width = max(int(c.max(initial=0)) for _, c in old) + 1
         keys, cells = [], []
-        for mem, (R0, C0), kind in zip(members, old, kinds):
+        for mem, (R0, C0) in zip(members, old):
             ur, ri = np.unique(mem.R, return_index=True)
             uc, ci = np.unique(mem.C, return_index=True)
             before = table[R0[ri][:, None], C0[ci][None, :]] if table is not None else \
@@ -338,9 +338,8 @@ class Structured:
             frozen = (mem.signatures(True)[ri][:, None] & mem.signatures(False)[ci][None, :]) == 0
             mark = self.marks.get(mem.name)
             colour = mark.at(self.pal, ri[:, None], ci[None, :]) if mark is not None else np.full(frozen.shape, -2)
-            colour = np.where(frozen, -1, colour)
-            tag = np.full(frozen.shape, self.pal.name(("mark", kind)))
-            keys.append(np.stack([before.ravel(), frozen.ravel().astype(np.int64), tag.ravel(), colour.ravel()], axis=1))
+            colour = np.where(frozen, -1, colour)                  # the gradient's own colour: exact
+            keys.append(np.stack([before.ravel(), frozen.ravel().astype(np.int64), colour.ravel()], axis=1))
             cells.append((ur, uc, before))
         ids = _dense(np.concatenate(keys))
         new = np.full((nr, nc), -1, np.int64)
