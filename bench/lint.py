@@ -1,5 +1,7 @@
 """Scaling of the tensor-level lint: parameters from 10^5 to 1.2x10^8 (MLPs of growing
-width, a small and a GPT-2-small transformer, ResNet-50), seconds and peak memory.
+width, a small and a GPT-2-small transformer, ResNet-50), seconds and peak memory; and
+Llama-shaped models on the meta device (no storage; starts stated: RMSNorm gains 1,
+every weight random) up to 7B parameters, analysed by rows and columns.
 
 Every row runs in a fresh subprocess (peak RSS from getrusage, import and capture
 included) with a time limit; ``python -m bench lint`` runs only this table and
@@ -24,9 +26,13 @@ CASES = {
                                        "batch": 2, "tokens": 16}),
     "resnet-50 64x64": ("resnet50_case", {"images": 2, "size": 64}),
     "gpt-2 small": ("gpt2_small_case", {"batch": 2, "tokens": 32}),
+    "llama 1B meta": ("llama_meta_case", {"batch": 1, "tokens": 32, "layers": 16, "width": 2048,
+                                          "heads": 16, "hidden": 5632}),
+    "llama 7B meta": ("llama_meta_case", {"batch": 1, "tokens": 32}),
 }
 ON_REQUEST = {   # rows too long for every run: ``python -m bench.lint NAME``
     "resnet-50 224x224": ("resnet50_case", {"images": 2, "size": 224}),
+    "llama 7B meta, 64 tokens": ("llama_meta_case", {"batch": 1, "tokens": 64}),
 }
 WIDTHS = (20, 12, 9, 9, 6, 9)
 
@@ -38,8 +44,9 @@ def child(name: str) -> None:
     from . import models
     factory, kw = {**CASES, **ON_REQUEST}[name]
     model, inputs, loss, targets = getattr(models, factory)(**kw)
+    init = list(models.LLAMA_STARTS) if factory == "llama_meta_case" else None
     start = time.perf_counter()
-    result = lint(model, inputs, loss, targets)
+    result = lint(model, inputs, loss, targets, init=init)
     seconds = time.perf_counter() - start
     report(params=models.parameters(model), seconds=seconds, peak=peak_gb(), rounds=result.rounds,
            findings=len(result.findings), total=time.perf_counter() - t0)

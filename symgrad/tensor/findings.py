@@ -336,8 +336,9 @@ class Report:
             if n in live and v.size > 1 and (v != v.flat[0]).any():      # constant inits are no copies
                 buckets.setdefault((n.rsplit(".", 1)[-1], v.shape, v.tobytes()), []).append(n)
         pairs = {}
-        for names in buckets.values():
-            for a, b in zip(names, names[1:]):
+        for key, names in buckets.items():
+            stated = key[0] == "copy"                  # each copy beside the parameter it copies
+            for a, b in zip([names[0]] * (len(names) - 1) if stated else names, names[1:]):
                 if (np.asarray(self.classes[a]) != np.asarray(self.classes[b])).any():
                     pairs.setdefault(_modules_apart(a, b), []).append((a, b))
         for (ma, mb), ps in pairs.items():
