@@ -110,3 +110,45 @@ def test_lint_fast_and_general_agree(monkeypatch, seed):
         for n in fast.classes:
             assert partition(fast.classes[n]) == partition(slow.classes[n]), n
             assert (fast.frozen[n] == slow.frozen[n]).all(), n
+
+
+def _refines(fine, coarse):
+    """Every class of ``fine`` lies inside a class of ``coarse``."""
+    owner = {}
+    for group in coarse:
+        for i in group:
+            owner[i] = group
+    return all(len({owner[i] for i in group}) == 1 for group in fine)
+
+
+@pytest.mark.parametrize("kind", ["plain", "zeros_a", "repeat_rows", "both", "swap"])
+def test_products_named_by_ordered_rows_are_finer_never_coarser(monkeypatch, kind):
+    """Past the memory budget a product is named by its ordered rows: the partition
+    refines the exact one (multisets of terms), with the same zeros."""
+    rng = np.random.default_rng(10 + len(kind))
+    monkeypatch.setattr(K, "FAST", False)
+    for _ in range(40):
+        pal, a, b = _case(rng, kind)
+        base = pal.count
+        exact = K.matmul(_copy(pal, base), a, b)
+        monkeypatch.setattr(K, "GENERAL_BUDGET", 0)
+        ordered = K.matmul(_copy(pal, base), a, b)
+        monkeypatch.setattr(K, "GENERAL_BUDGET", 1 << 27)
+        assert _refines(partition(ordered), partition(exact))
+        assert ((ordered == ZERO) == (exact == ZERO)).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lint_with_ordered_products_keeps_its_verdicts_on_copies(monkeypatch, seed):
+    monkeypatch.setattr(K, "FAST", False)
+    for model, x in _models(seed):
+        exact = lint(model, x)
+        monkeypatch.setattr(K, "GENERAL_BUDGET", 0)
+        ordered = lint(model, x)
+        monkeypatch.setattr(K, "GENERAL_BUDGET", 1 << 27)
+        for n in exact.classes:
+            assert _refines(partition(ordered.classes[n]), partition(exact.classes[n])), n
+            assert (exact.frozen[n] == ordered.frozen[n]).all(), n
+        assert [f.kind for f in exact.findings if f.kind == "tied"] == [f.kind for f in ordered.findings if f.kind == "tied"]
+        assert any("ordered rows" in note for note in ordered.notes)
+        assert not any("ordered rows" in note for note in exact.notes)

@@ -236,6 +236,8 @@ class Palette:
         self.grids = Grids()
         self.names = {}
         self.collisions = 0
+        self.general = 0            # entries of multiset rows interned by general products
+        self.ordered = 0            # products named by their ordered rows (kernels.GENERAL_BUDGET)
         assert self.const(np.array([0.0]))[0] == ZERO
         assert self.const(np.array([1.0]))[0] == ONE
 

@@ -193,14 +193,36 @@ def _fast_dot(pal, A, Bt):
             out[sel] = g[sel]
     nzB = Bt != ZERO
     if not (full_support and nzB.all()):
-        fa, fb = nzA.astype(np.float32), np.swapaxes(nzB, -1, -2).astype(np.float32)
-        live = counts(fa, fb)                             # exact counts (k < 2**24)
-        out[live == 0] = ZERO
-        one = np.argwhere(live == 1)
-        if len(one):
-            kk = counts(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
-            bi, i, j = one.T
-            out[bi, i, j] = mul(pal, A[bi, i, kk], Bt[bi, j, kk])
+        _few_terms(pal, out, A, Bt, nzA, nzB)
+    return out
+
+
+def _few_terms(pal, out, A, Bt, nzA, nzB):
+    """Where an output has no term with both factors nonzero it is ZERO, where it has
+    one it is that product (as ``mul`` names it): set in ``out`` in place."""
+    k = A.shape[-1]
+    fa, fb = nzA.astype(np.float32), np.swapaxes(nzB, -1, -2).astype(np.float32)
+    live = counts(fa, fb)                             # exact counts (k < 2**24)
+    out[live == 0] = ZERO
+    one = np.argwhere(live == 1)
+    if len(one):
+        kk = counts(fa * np.arange(k, dtype=np.float32), fb)[live == 1].astype(np.int64)
+        bi, i, j = one.T
+        out[bi, i, j] = mul(pal, A[bi, i, kk], Bt[bi, j, kk])
+
+
+GENERAL_BUDGET = 1 << 27   # entries of sorted pair rows a round's palette may keep (1 GB)
+
+
+def _ordered_dot(pal, a2, bt, ra, rb):
+    """Outputs named by their ordered pair of rows, once the multisets of pairs a round
+    keeps would pass ``GENERAL_BUDGET``: equal rows give equal products, so this is
+    finer than the multisets, never coarser (a tie only through a permutation of
+    equal terms is not seen, and none is claimed); zero and single-term outputs as
+    everywhere.  Counted in ``pal.ordered``."""
+    out = pal.grid(("dot-rows", a2.shape[-1]), ra, rb)
+    _few_terms(pal, out, a2, bt, a2 != ZERO, bt != ZERO)
+    pal.ordered += out.size
     return out
 
 
@@ -214,6 +236,9 @@ def _general_dot(pal, a2, bt):
     key = (ra[:, :, None] << 31) | rb[:, None, :]
     uk, first, inv = np.unique(key.ravel(), return_index=True, return_inverse=True)
     total = len(uk)
+    if pal.general + total * k > GENERAL_BUDGET:
+        return _ordered_dot(pal, a2, bt, ra, rb)
+    pal.general += total * k
     res_u = np.empty(total, np.int64)
     step = max(1, CHUNK // max(k, 1))
     for s in range(0, total, step):

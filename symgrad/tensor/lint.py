@@ -123,6 +123,10 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None, init=None
                      "every step: it breaks ties, so none are claimed through it")
     if fp.collisions:
         notes.append(f"{fp.collisions} hash collisions were detected and resolved exactly")
+    if fp.ordered:
+        notes.append(f"{fp.ordered:,} products of large matrices were named by their ordered rows rather than "
+                     f"by their multisets of terms (to bound memory): finer, never coarser, so a tie that "
+                     f"holds only through a permutation of equal terms is not claimed")
     classes, frozen = fp.split(fp.classes), fp.split(fp.frozen)
     if fp.structured is not None:
         big_classes, big_frozen = structured_arrays(fp.structured, int(fp.classes.max(initial=-1)) + 1)

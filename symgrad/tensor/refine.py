@@ -37,6 +37,7 @@ class Fixpoint:
     symbols: np.ndarray | None = None   # flat: the generic symbol of an entry that starts random, else -1
     structured: Structured | None = None   # the parameters kept by rows and columns
     starts: dict | None = None          # each parameter's stated start (None: its values)
+    ordered: int = 0                    # products named by their ordered rows (finer than multisets)
 
     def split(self, flat):
         """A flat array as one array per parameter (views)."""
@@ -154,7 +155,7 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
     note(f"lint: classes of {len(values):,} initial values")
     classes = None                                      # first round: one class per value
     frozen = np.ones(len(values), bool)
-    collisions = 0
+    collisions = ordered = 0
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
         if classes is None:                               # every parameter frozen: the constants' colours,
@@ -188,6 +189,7 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
             step.structured = (structured, big_asks)
         run(cap, pal, param_colours, inputs, wanted, step.take)
         collisions += pal.collisions
+        ordered += pal.ordered
         del colours, shown, pal, param_colours
         note(f"lint: round {rounds}, splitting classes")
         more, thawed = step.finish()
@@ -197,13 +199,13 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
         del step
         if more == 0 and not thawed:
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
-                            structured, starts)
+                            structured, starts, ordered)
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
             classes = dense(classes.view(np.uint64))[0]
         asks = _asks(names, sizes, set(asks), classes, frozen, trainable)
         if not asks and (structured is None or not structured.asks()):   # every entry settled: a pass
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
-                            structured, starts)                            # would change nothing
+                            structured, starts, ordered)                            # would change nothing
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
 
 
