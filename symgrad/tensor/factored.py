@@ -35,7 +35,7 @@ from ..maths.palette import ZERO
 from . import kernels as K
 
 STRUCTURE_MIN = 1 << 20        # entries from which a stated start is kept structured
-DIRECT_MAX = 1 << 22           # entries up to which a rule materialises a structured operand
+DIRECT_MAX = 1 << 16           # entries up to which a rule materialises a structured operand
 MATERIALISE_MAX = 1 << 26      # entries beyond which nothing structured is ever materialised
 TABLE_MAX = 1 << 24            # cells of a table grid
 MAX_RECTANGLES = 62            # rectangles of thawed entries one parameter may have
@@ -95,9 +95,8 @@ def constant_grid(colour) -> Grid:
 
 def table_grid(a, b, table) -> Grid:
     """A table grid, or a uniform one when the table holds one colour."""
-    u = np.unique(table)
-    if len(u) == 1:
-        return constant_grid(int(u[0]))
+    if table.size and (table == table.flat[0]).all():
+        return constant_grid(int(table.flat[0]))
     return Grid(None, np.asarray(a, np.int64), np.asarray(b, np.int64), table=np.asarray(table, np.int64))
 
 
@@ -332,6 +331,27 @@ class Mark(Matrix):
 
 def zero_mark(shape) -> Mark:
     return Mark(tuple(shape), constant_grid(ZERO))
+
+
+def moving_blocks(nz):
+    """The True entries of a bool matrix as blocks (rows, cols): one per distinct
+    pattern of rows (packed to bits to find them).
+
+    >>> [(r.tolist(), c.tolist()) for r, c in moving_blocks(np.array([[1, 0], [1, 0], [0, 0]], bool))]
+    [([True, True, False], [True, False])]
+    """
+    live = nz.any(axis=1)
+    if not live.any():
+        return []
+    packed = np.packbits(nz[live], axis=1)
+    patterns, which = np.unique(packed, axis=0, return_inverse=True)
+    rows = np.flatnonzero(live)
+    out = []
+    for p in range(len(patterns)):
+        r = np.zeros(nz.shape[0], bool)
+        r[rows[which.reshape(-1) == p]] = True
+        out.append((r, np.unpackbits(patterns[p])[:nz.shape[1]].astype(bool)))
+    return out
 
 
 def as_mark(g, shape) -> Mark:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from . import factored
-from .factored import Fac, Grid, Mark, Matrix, as_mark, constant_grid, dense_columns
+from .factored import Fac, Grid, Mark, Matrix, as_mark, constant_grid, dense_columns, moving_blocks
 from .rules import ZEROS
 
 
@@ -249,6 +249,12 @@ class Structured:
     def take(self, name, g, ask):
         """One member's gradient (a ``Mark``, or entries from a flat rule)."""
         mem = self.members[name]
+        if ask is ZEROS and not isinstance(g, Mark):         # only where it may thaw: its zeros
+            if mem.trainable:
+                nz = (np.asarray(g) != 0).reshape(mem.m, mem.n)
+                for rows, cols in moving_blocks(nz):
+                    self.any_thawed |= mem.thaw(rows, cols)
+            return
         if not isinstance(g, Mark):
             g = np.asarray(g)
             try:
