@@ -158,6 +158,24 @@ def spread(grads, members):
     return worst
 
 
+def first_differences(probe, groups, steps=3):
+    """For each group of copy pairs: (step, largest |g_a - g_b| over its pairs, bound) at
+    the first step where its copies' gradients differ beyond the bound, along one run of a
+    few SGD steps (the last step's values for a group that never does)."""
+    found = [None] * len(groups)
+    for k in range(steps + 1):
+        g = probe.grads()
+        b = bound(g)
+        for i, pairs in enumerate(groups):
+            if found[i] is None or found[i][1] <= found[i][2]:
+                worst = max(float(np.abs(g[a] - g[c]).max()) for a, c in pairs)
+                found[i] = (k, worst, b)
+        if all(f[1] > f[2] for f in found) or k == steps:
+            return found
+        probe.step(g)
+    return found
+
+
 def first_difference(probe, pairs, steps=3):
     """(step, largest |g_a - g_b| over the pairs, bound) at the first step where two copies'
     gradients differ beyond the bound, along a few SGD steps; the last step's values if never."""
