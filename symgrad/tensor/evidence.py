@@ -58,7 +58,8 @@ class Probe:
             try:
                 _objective(self.model, self.inputs, self.loss, self.targets).backward()
             except RuntimeError as e:
-                raise NoEvidence(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+                reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise NoEvidence(f"the model does not run in float64 ({reason})") from None
         return {n: (p.grad.detach().numpy().copy() if p.grad is not None else np.zeros(tuple(p.shape)))
                 for n, p in self.params.items()}
 
@@ -101,9 +102,10 @@ def realised(model, starts):
     params = list(model.parameters())
     total = sum(p.numel() for p in params)
     if any(b.is_meta for b in model.buffers()):
-        raise NoEvidence("its buffers have no values (meta device)")
+        raise NoEvidence("the model's buffers have no values (meta device)")
     if any(p.is_meta for p in params) and total > REALISE_MAX:
-        raise NoEvidence(f"it has no values (meta device), and {total:,} parameters are too many to realise")
+        raise NoEvidence(f"the model has no values (meta device), and {total:,} parameters are too many to "
+                         f"realise in float64 (at most {REALISE_MAX:,})")
     twin = copy.deepcopy(model)
     if any(p.is_meta for p in params):
         twin = twin.to_empty(device="cpu")

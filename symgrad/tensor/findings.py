@@ -56,7 +56,7 @@ def _identical(rows, usable):
 
 
 def _unavailable(error) -> str:
-    return f"no float64 evidence: the model does not run in float64 ({error})"
+    return f"no float64 evidence: {error}"
 
 
 class Report:
