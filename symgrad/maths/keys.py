@@ -11,6 +11,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _U = np.uint64
 BLOCK = 1 << 22         # elements per block of a blockwise pass (32 MB of words)
+COLOUR_LIMIT = 2 ** 31 - 1   # colours lie below: two of them pack into one 62-bit key
 
 
 def mix(x):

@@ -13,13 +13,15 @@ hash, and then compared entry by entry with the representative of their
 group, inside a batch and against everything interned before: a hash
 collision can only ever give a fresh colour, never a false tie.
 
-A table is a few sorted runs of unique keys (merged as they grow, like a
-log-structured tree); a batch is sorted once (index packed under the key
-bits, so a plain sort is the argsort), looked up with ``searchsorted`` and
-appended as a new run.  Products of two row colours (``grid``) are named
-without a table entry per element: a grid reserves a block of ids for all
-pairs of its row colours, and a pair already named by an earlier grid of
-the same tag keeps its earlier name.
+A table (``symgrad.maths.tables``) is a few sorted runs of unique keys; a
+batch is sorted once (index packed under the key bits, so a plain sort is
+the argsort), looked up in the runs that may hold it and appended as a new
+run.  Products of two row colours (``grid``, ``symgrad.maths.grids``) are
+named without a table entry per element: a grid reserves a block of ids for
+all pairs of its row colours, and a pair already named by an earlier grid of
+the same tag keeps its earlier name.  Many distinct constants at once (a
+round's initial values) take a block of consecutive colours
+(``value_block``, ``symgrad.maths.valueblock``).
 
 Reserved: ``ZERO`` is the constant 0 (exactly zero), ``ONE`` the constant 1.
 """
@@ -30,11 +32,14 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from .grids import Grids
-from .keys import BLOCK, argsort_u64, mix, run_numbers
+from .keys import COLOUR_LIMIT, argsort_u64, mix, run_numbers
+from .tables import Table, increasing, newest_colours, scatter
+from .valueblock import ValueBlock, value_keys
 
 ZERO = 0
 ONE = 1
-_LIMIT = 2 ** 31 - 1
+_KEY_ZERO = np.float64(0.0).view(np.uint64)
+_KEY_ONE = np.float64(1.0).view(np.uint64)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _U = np.uint64
 
@@ -73,150 +78,11 @@ def pack(rows):
     n, k = rows.shape
     if k == 1:
         return rows[:, 0]
-    if k == 2 and n and rows.min() >= 0 and rows.max() <= _LIMIT:
+    if k == 2 and n and rows.min() >= 0 and rows.max() <= COLOUR_LIMIT:
         return (rows[:, 0] << 31) | rows[:, 1]
     if k == 2 and not n:
         return rows[:, 0]
     return None
-
-
-class _Table:
-    """Interned keys of one (tag, width): sorted runs of unique keys with their ids and
-    (for hashed rows) where the interned row is kept (a block, by reference, and a row)."""
-
-    def __init__(self, hashed):
-        self.hashed = hashed
-        self.runs = []              # [keys (sorted uint64), ids (or the first of consecutive ids), blk, loc, limit]
-        self.blocks = []
-        self.overflow = {}          # exact row bytes -> id, for hash collisions only
-
-    def find(self, keys, newest):
-        """For sorted unique keys: (ids or -1, run index, position in run); the run
-        and position only for hashed rows (where their interned rows are kept).  Each
-        run is searched from its smaller side: a short batch is looked up in a long
-        run, a short run is placed among a long batch; and only for the keys whose
-        ``newest`` colour is older than the run's limit (no key of a run holds a colour
-        made after it: a key of new colours is new, and is looked up nowhere)."""
-        ids = np.full(len(keys), -1, np.int64)
-        run = np.full(len(keys), -1, np.int64) if self.hashed else None
-        pos = np.zeros(len(keys), np.int64) if self.hashed else None
-        if not self.runs or int(newest.min(initial=0)) >= max(r[4] for r in self.runs):
-            return ids, run, pos                                     # every key is newer than the table
-        for r, (rk, rid, _, _, limit) in enumerate(self.runs):
-            old = np.flatnonzero(newest < limit)
-            if len(old) == len(keys):
-                ki, ri = _matches(keys, rk)
-            elif len(old):
-                ki, ri = _matches(keys[old], rk)
-                ki = old[ki]
-            else:
-                continue
-            ids[ki] = rid + ri if isinstance(rid, int) else rid[ri]
-            if self.hashed:
-                run[ki] = r
-                pos[ki] = ri
-        return ids, run, pos
-
-    def rows_at(self, run, pos, k):
-        out = np.empty((len(pos), k), np.int64)
-        for r in np.unique(run):
-            s = run == r
-            _, _, blk, loc, _ = self.runs[r]
-            b, lc = blk[pos[s]], loc[pos[s]]
-            part = np.empty((int(s.sum()), k), np.int64)
-            for q in np.unique(b):
-                t = b == q
-                part[t] = self.blocks[q][lc[t]]
-            out[s] = part
-        return out
-
-    def add(self, keys, ids, limit, rows=None, where=None):
-        """A run of new keys; ``limit``: above the newest colour of any of them."""
-        blk = loc = None
-        if self.hashed:
-            self.blocks.append(rows)
-            blk = np.full(len(keys), len(self.blocks) - 1, np.int32)
-            loc = where
-        new = [keys, ids, blk, loc, int(limit)]
-        shorter = None                  # the runs no longer than the new one, merged among themselves first
-        while self.runs and len(self.runs[-1][0]) <= len(new[0]):
-            last = self.runs.pop()
-            shorter = last if shorter is None else _merge(last, shorter)
-        if shorter is not None and 4 * len(shorter[0]) < len(new[0]):
-            self.runs += [new, shorter]     # far shorter: kept beside it (no copy of a long run)
-        else:
-            self.runs.append(new if shorter is None else _merge(shorter, new))   # runs stay longest first
-
-
-def _newest(tag, k, packed):
-    """The newest colour in each packed row of exact keys (0 for constants: their keys
-    are values, not colours)."""
-    if tag == "const":
-        return np.zeros(len(packed), np.int64)
-    if k == 1:
-        return packed
-    return np.maximum(packed >> 31, packed & _LIMIT)
-
-
-def _increasing(keys) -> bool:
-    """Whether the keys are strictly increasing, looked at block by block (an
-    unsorted batch is told at its first block)."""
-    for i in range(1, len(keys), BLOCK):
-        j = min(i + BLOCK, len(keys))
-        if not (keys[i:j] > keys[i - 1:j - 1]).all():
-            return False
-    return True
-
-
-def _scatter(order, ids, runs):
-    """``out[order[i]] = ids[runs[i]]`` (``runs`` None: ``i``; ``ids`` an int: the first of
-    consecutive ids), in blocks: no array of the batch's size but ``out``."""
-    out = np.empty(len(order), np.int64)
-    for i in range(0, len(order), BLOCK):
-        j = min(i + BLOCK, len(order))
-        at = np.arange(i, j) if runs is None else runs[i:j]
-        out[order[i:j]] = ids + at if isinstance(ids, int) else ids[at]
-    return out
-
-
-def _matches(keys, run_keys):
-    """Indices (into ``keys``, into ``run_keys``) of the keys both sorted unique
-    arrays hold, by binary search of the shorter in the longer.
-
-    >>> [m.tolist() for m in _matches(np.array([1, 4, 9], np.uint64), np.array([4, 5, 9, 11], np.uint64))]
-    [[1, 2], [0, 2]]
-    """
-    if not len(keys) or not len(run_keys):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if len(run_keys) <= len(keys):
-        ki = np.minimum(np.searchsorted(keys, run_keys), len(keys) - 1)
-        ri = np.flatnonzero(keys[ki] == run_keys)
-        return ki[ri], ri
-    ri = np.minimum(np.searchsorted(run_keys, keys), len(run_keys) - 1)
-    ki = np.flatnonzero(run_keys[ri] == keys)
-    return ki, ri[ki]
-
-
-def _merge(a, b):
-    """Merge two runs of disjoint sorted keys (with their parallel arrays), placing
-    the shorter run's keys among the longer's by binary search."""
-    short, long_ = (a, b) if len(a[0]) <= len(b[0]) else (b, a)
-    n = len(a[0]) + len(b[0])
-    at = np.searchsorted(long_[0], short[0]) + np.arange(len(short[0]))
-    mask = np.ones(n, bool)
-    mask[at] = False
-    out = []
-    for x, y in zip(short[:4], long_[:4]):
-        if x is None:
-            out.append(None)
-            continue
-        x, y = (np.arange(v, v + len(r[0]), dtype=np.int64) if isinstance(v, int) else v
-                for v, r in ((x, short), (y, long_)))
-        z = np.empty(n, x.dtype)
-        z[at] = x
-        z[mask] = y
-        out.append(z)
-    return out + [max(a[4], b[4])]
 
 
 class Palette:
@@ -235,6 +101,7 @@ class Palette:
         self.tables = {}
         self.grids = Grids()
         self.names = {}
+        self.block = None
         self.collisions = 0
         self.general = 0            # entries of multiset rows interned by general products
         self.ordered = 0            # products named by their ordered rows (kernels.GENERAL_BUDGET)
@@ -263,17 +130,31 @@ class Palette:
 
     def _grow(self, n):
         self.count += n
-        if self.count > _LIMIT:
-            raise SymgradError(f"more than {_LIMIT} distinct colours: model too large for lint")
+        if self.count > COLOUR_LIMIT:
+            raise SymgradError(f"more than {COLOUR_LIMIT} distinct colours: model too large for lint")
 
     def const(self, values):
-        """Colours of constants, by value: bitwise-equal floats share one (-0.0 == 0.0)."""
-        v = np.ascontiguousarray(values, dtype=np.float64)
-        zero = v == 0
-        if np.signbit(v[zero]).any() or np.isnan(v).any():   # else the values are their own keys: no copy
-            v = np.where(np.isnan(v), np.nan, v + 0.0)        # -0.0 + 0.0 == +0.0, and one NaN
-        bits = v.reshape(-1, 1).view(np.int64)
-        return self.intern("const", bits).reshape(v.shape)
+        """Colours of constants, by value: bitwise-equal floats share one (-0.0 == 0.0);
+        a value of the value block (``value_block``) has its colour there."""
+        shape = np.shape(values)
+        keys = value_keys(values).ravel()
+        if self.block is None:
+            return self.intern("const", keys.view(np.int64).reshape(-1, 1)).reshape(shape)
+        out = self.block.find(keys)
+        out[(keys == _KEY_ZERO) | (keys == _KEY_ONE)] = -1        # 0 and 1 are ZERO and ONE, always
+        missing = out < 0
+        if missing.any():
+            out[missing] = self.intern("const", keys[missing].view(np.int64).reshape(-1, 1))
+        return out.reshape(shape)
+
+    def value_block(self, values):
+        """Reserve consecutive colours for the distinct ``values`` (the i-th: the returned
+        base + i) and name every later constant of one of these values by them (but 0 and
+        1, which stay ZERO and ONE): ``symgrad.maths.valueblock``."""
+        base = self.count
+        self._grow(len(values))
+        self.block = ValueBlock(values, base)
+        return base
 
     def intern(self, tag, rows):
         """Exact ids for the rows ([n, K] int64) under ``tag``: equal ids iff equal rows."""
@@ -294,7 +175,7 @@ class Palette:
         True
         """
         first, second = (np.asarray(x, np.int64).ravel() for x in (first, second))
-        if len(first) and min(first.min(), second.min()) >= 0 and max(first.max(), second.max()) <= _LIMIT:
+        if len(first) and min(first.min(), second.min()) >= 0 and max(first.max(), second.max()) <= COLOUR_LIMIT:
             packed = first << 31                             # as ``pack`` packs two entries
             packed |= second
             return self._intern_keys(tag, 2, packed)
@@ -304,11 +185,11 @@ class Palette:
     def _intern_keys(self, tag, k, packed):
         table = self.tables.get((tag, k))
         if table is None:
-            table = self.tables[(tag, k)] = _Table(False)
+            table = self.tables[(tag, k)] = Table(False)
         # a bijection of the packed row: exact (constants by their bits, kept in order)
         keys = packed.view(np.uint64) if tag == "const" else mix(packed.view(np.uint64))
-        newest = _newest(tag, k, packed)
-        if _increasing(keys):                                # sorted already (a table's distinct values)
+        newest = newest_colours(tag, k, packed)
+        if increasing(keys):                                # sorted already (a table's distinct values)
             order, starts, distinct, uk = None, None, True, keys
         else:
             order, sk = argsort_u64(keys)
@@ -330,14 +211,14 @@ class Palette:
             self._grow(m)
         if order is None:                                    # in order: the ids as they are
             return np.arange(ids, ids + len(keys), dtype=np.int64) if isinstance(ids, int) else ids
-        return _scatter(order, ids, None if distinct else run_numbers(starts))
+        return scatter(order, ids, None if distinct else run_numbers(starts))
 
     # --- hashed rows --------------------------------------------------------------
     def _intern_rows(self, tag, rows):
         n, k = rows.shape
         table = self.tables.get((tag, k))
         if table is None:
-            table = self.tables[(tag, k)] = _Table(True)
+            table = self.tables[(tag, k)] = Table(True)
         h = np.asarray(row_hash(tag, rows), dtype=np.uint64)
         order, sk = argsort_u64(h)
         starts = np.concatenate([[True], sk[1:] != sk[:-1]])

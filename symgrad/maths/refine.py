@@ -82,27 +82,28 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
     return Grouping(targets, n).multisets(pal, tag, values, single)
 
 
-def dense(keys):
+def dense(keys, distinct=False):
     """Dense ids (0..count-1) of an unsigned integer array, equal ids iff equal keys,
-    and the count.  Keys of 32 bits are sorted with their index below them (one
-    sort, exact); wider ones are mixed first (a bijection) and sorted as words.
+    and the count (and, with ``distinct``, the keys in id order).  Keys of 32 bits
+    are sorted with their index below them (one sort, exact; ids in key order);
+    wider ones are mixed first (a bijection) and sorted as words.
 
-    >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32))]
-    [[1, 0, 1], 2]
+    >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32), True)]
+    [[1, 0, 1], 2, [3, 7]]
     """
     if len(keys) == 0:
-        return np.zeros(0, np.int64), 0
+        return (np.zeros(0, np.int64), 0) + ((keys[:0],) if distinct else ())
     if keys.dtype.itemsize <= 4 and len(keys) < 1 << 32:
-        return _dense_narrow(keys)
+        return _dense_narrow(keys, distinct)
     order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
     starts = np.concatenate([[True], sk[1:] != sk[:-1]])
     gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
     out[order] = gid
-    return out, int(gid[-1]) + 1
+    return (out, int(gid[-1]) + 1) + ((keys[order[starts]],) if distinct else ())
 
 
-def _dense_narrow(keys):
+def _dense_narrow(keys, distinct=False):
     """``dense`` of keys below 2**32: each word is (key, index), sorted once; every
     other pass is blockwise, so the only arrays of the input's size are the words,
     the run numbers and the result."""
@@ -120,11 +121,12 @@ def _dense_narrow(keys):
         j = min(i + BLOCK, n)
         np.not_equal(words[i:j] >> np.uint64(32), words[i - 1:j - 1] >> np.uint64(32), out=starts[i:j])
     gid = run_numbers(starts)
+    found = (words[starts] >> np.uint64(32)).astype(keys.dtype) if distinct else None
     del starts
     out = np.empty(n, np.int64)
     for i in range(0, n, BLOCK):
         out[(words[i:i + BLOCK] & low).view(np.int64)] = gid[i:i + BLOCK]
-    return out, int(gid[-1]) + 1
+    return (out, int(gid[-1]) + 1) + ((found,) if distinct else ())
 
 
 def marks(pal, tag, columns):

@@ -1,7 +1,7 @@
 """Tensor-level lint for real PyTorch models: captured aten graphs, colour refinement
 over tensors (hash, then verify), zero analysis, and the findings built on them."""
 
-from .findings import Finding
+from .verdicts import Finding
 from .lint import lint, supported_ops
 from .result import LintResult
 

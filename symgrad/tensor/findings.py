@@ -7,40 +7,11 @@ two are proofs (fixpoints); the numeric evidence beside them comes from
 torch autograd in float64 at the init and only supports them.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import evidence as E
-
-TIE_KEEP = ("kept by SGD, momentum, Adam/AdamW, weight decay and global-norm clipping "
-            "(elementwise steps); dropout would break it")
-FROZEN_KEEP = ("no optimiser moves them (their gradient is exactly 0, so momentum and Adam "
-               "state stay 0)")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One verdict: its kind, the module it is about, a message and its evidence."""
-    kind: str
-    module_path: str
-    message: str
-    evidence: str
-    parameters: tuple = ()
-
-
-def module_of(name):
-    return name.rsplit(".", 1)[0] if "." in name else ""
-
-
-def _groups_text(groups, word):
-    def one(g):
-        g = sorted(g)
-        return f"{g[0]}-{g[-1]}" if len(g) > 2 and g[-1] - g[0] == len(g) - 1 else ",".join(map(str, g))
-    shown = [one(g) for g in groups[:6]]
-    more = f" and {len(groups) - 6} more groups" if len(groups) > 6 else ""
-    return f"{word} " + " | ".join(shown) + more
-
+from .findings_byrows import ByRowsFindings
+from .verdicts import FROZEN_KEEP, TIE_KEEP, Finding, groups_text, module_of, modules_apart, unavailable
 
 def _identical(rows, usable):
     """Groups (lists of indices, size > 1) of identical rows among the usable ones."""
@@ -55,11 +26,7 @@ def _identical(rows, usable):
     return sorted(groups)
 
 
-def _unavailable(error) -> str:
-    return f"no float64 evidence: {error}"
-
-
-class Report:
+class Report(ByRowsFindings):
     """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
 
     def __init__(self, fp, values, probe, objective, assumed=(), starts=None):
@@ -89,7 +56,7 @@ class Report:
         try:
             evidence = evidence()
         except E.NoEvidence as e:
-            evidence = _unavailable(e)
+            evidence = unavailable(e)
         self.findings.append(Finding(kind, module, f"{message} (objective: {self.objective})",
                                      evidence, tuple(params)))
 
@@ -160,7 +127,7 @@ class Report:
                         explained[n][g] = True
                         if extra:
                             explained[bias][g] = True
-                    msg = (f"{mod or n}: {_groups_text(groups, 'units')} identical and tied forever "
+                    msg = (f"{mod or n}: {groups_text(groups, 'units')} identical and tied forever "
                            f"({eff} effective unit{'s' * (eff != 1)} of {units}); {TIE_KEEP}")
                     self.add("tied", mod, msg, lambda: self.tie_evidence([n] + extra), [n] + extra)
                 if c.ndim == 2:
@@ -169,7 +136,7 @@ class Report:
                     if cols:
                         for g in cols:
                             explained[n][:, g] = True
-                        msg = (f"{n}: {_groups_text(cols, 'input columns')} tied forever (they read "
+                        msg = (f"{n}: {groups_text(cols, 'input columns')} tied forever (they read "
                                f"tied inputs); {TIE_KEEP}")
                         self.add("tied", mod, msg, lambda: self.tie_evidence([n]), [n])
         for n in self.fp.names:
@@ -208,7 +175,7 @@ class Report:
             try:
                 hit = E.first_nonzero(self.probe.fresh(), [n])
             except E.NoEvidence as e:               # the claim is only what the fixpoint proves
-                why = _unavailable(e)
+                why = unavailable(e)
                 self.add("learns", module_of(n), f"{n} starts at zero and is not frozen{self._beside(n)}: "
                          f"the zero fixpoint does not hold for it", lambda: why, [n])
                 continue
@@ -235,95 +202,6 @@ class Report:
             found.append(f"{other} is {start}")
         return f" ({'; '.join(found)})" if found else ""
 
-    # --- parameters kept by rows and columns -----------------------------------------
-    def structured_findings(self):
-        """Frozen, tied, learning and separated parameters among those kept by rows and
-        columns (large parameters of a stated start), from their labels."""
-        st = self.fp.structured
-        if st is None:
-            return
-        for fam, members in st.families().items():
-            for mem in members:
-                if mem.trainable and mem.frozen_count():
-                    self._structured_frozen(mem)
-                elif mem.trainable and fam == ("constant", 0.0):
-                    self.add("learns", module_of(mem.name), f"{mem.name} starts at zero and is not frozen: the zero "
-                             f"fixpoint does not hold for it", lambda mem=mem: self._learns_evidence(mem.name), [mem.name])
-            if not st.singleton(fam, members):
-                self._structured_ties(fam, members)
-        pairs = {}
-        for mem in st.members.values():
-            start = self.starts.get(mem.name)
-            source = st.members.get(start.source) if start is not None and start.kind == "copy" else None
-            if source is not None and mem.trainable and not (np.array_equal(mem.R, source.R)
-                                                           and np.array_equal(mem.C, source.C)):
-                pairs.setdefault(_modules_apart(source.name, mem.name), []).append((source.name, mem.name))
-        self._separations(pairs)
-
-    def _structured_frozen(self, mem):
-        start = self.starts[mem.name]
-        k = mem.frozen_count()
-        what = mem.name if k == mem.size else f"{k:,} of {mem.size:,} entries of {mem.name}"
-        msg = (f"{what} ({start.describe() if start.kind != 'copy' else 'copy'} init) never moves: proven never "
-               f"to receive a gradient (zero fixpoint{', with ' + ' and '.join(self.assumed) if self.assumed else ''}); "
-               f"{FROZEN_KEEP}")
-        if start.kind != "constant" or start.value != 0:
-            msg += "; under weight decay its nonzero entries still decay toward 0"
-
-        def evidence():
-            worst = float(np.abs(self.g0[mem.name][mem.frozen_mask()]).max())
-            return (f"autograd (float64) at init: largest |grad| over these entries = {worst:.3g}"
-                    + (" (exactly 0)" if worst == 0 else ""))
-        self.add("frozen", module_of(mem.name), msg, evidence, [mem.name])
-
-    def _learns_evidence(self, name):
-        hit = E.first_nonzero(self.probe.fresh(), [name])
-        return E.describe_nonzero(hit) if hit else "no gradient above the rounding bound within 3 SGD steps"
-
-    def _structured_ties(self, fam, members):
-        """Tied units (rows of equal classes), tied input columns, and classes shared
-        across parameters (copies that stay copies)."""
-        st = self.fp.structured
-        for mem in members:
-            if not mem.trainable or mem.frozen_count():
-                continue
-            for labels, word in ((st.row_labels(fam, mem), "units"), (st.col_labels(fam, mem), "input columns")):
-                groups = _label_groups(labels)
-                if groups:
-                    msg = (f"{mem.name}: {_groups_text(groups, word)} identical and tied forever "
-                           f"({len(np.unique(labels))} distinct of {len(labels)}); {TIE_KEEP}")
-                    self.add("tied", module_of(mem.name), msg,
-                             lambda n=mem.name, r=st.row_labels(fam, mem), c=st.col_labels(fam, mem): self._tie_spread(n, r, c),
-                             [mem.name])
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                x, y = members[a], members[b]
-                shared = st.shared(fam, x, y)
-                if shared and x.trainable and y.trainable and not x.frozen_count() and not y.frozen_count():
-                    msg = (f"{x.name} and {y.name}: {shared:,} class{'es' * (shared != 1)} of entries tied forever "
-                           f"across these parameters (copies that stay copies); {TIE_KEEP}")
-                    self.add("tied", module_of(x.name), msg, lambda p=(x.name, y.name): self._copy_spread(p),
-                             [x.name, y.name])
-
-    def _tie_spread(self, name, rows, cols):
-        mem = self.fp.structured.members[name]
-        g = self.g0[name].reshape(mem.m, mem.n)
-        worst = max(_spread(g, rows), _spread(g.T, cols))
-        return (f"autograd (float64) at init: gradients of the tied rows and columns agree to {worst:.1g} "
-                f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
-
-    def _copy_spread(self, pair):
-        a, b = (self.fp.structured.members[n] for n in pair)
-        if a.shape != b.shape:
-            return "the tied entries sit at different places of differently shaped parameters; the proof is the refinement fixpoint"
-        fam = a.family
-        ca = self.fp.structured.class_ids(fam, a)
-        same = ca == self.fp.structured.class_ids(fam, b)
-        diff = np.abs(self.g0[a.name].reshape(a.m, a.n) - self.g0[b.name].reshape(b.m, b.n))
-        worst = float(diff[same].max()) if same.any() else 0.0
-        return (f"autograd (float64) at init: the copies' gradients agree to {worst:.1g} at the tied places "
-                f"(rounding bound {E.bound(self.g0):.1g}); the proof is the refinement fixpoint")
-
     def separation_findings(self):
         """Deep copies (equal random values, same local name) that the refinement separates."""
         live = {n for n in self.fp.names if self.train[n] and not self.frozen[n].any()}
@@ -342,7 +220,7 @@ class Report:
             stated = key[0] == "copy"                  # each copy beside the parameter it copies
             for a, b in zip([names[0]] * (len(names) - 1) if stated else names, names[1:]):
                 if (np.asarray(self.classes[a]) != np.asarray(self.classes[b])).any():
-                    pairs.setdefault(_modules_apart(a, b), []).append((a, b))
+                    pairs.setdefault(modules_apart(a, b), []).append((a, b))
         self._separations(pairs)
 
     def _separations(self, pairs):
@@ -356,7 +234,7 @@ class Report:
             try:
                 runs = E.first_differences(self.probe.fresh(), [ps for _, ps in copies])
             except E.NoEvidence as e:
-                runs, why = [None] * len(copies), _unavailable(e)
+                runs, why = [None] * len(copies), unavailable(e)
             certified = [(mb, ps, r) for (mb, ps), r in zip(copies, runs) if r is not None and r[1] > r[2]]
             rest = [(mb, ps, r) for (mb, ps), r in zip(copies, runs) if r is None or r[1] <= r[2]]
             if certified:
@@ -384,25 +262,3 @@ class Report:
         msg = f"{head} ({count} parameter{'s' * (count != 1)} equal{' each' * (len(names) > 1)}){verdict}"
         self.add(kind, ma, msg, lambda: evidence, [q for _, ps, _ in copies for p in ps for q in p])
 
-
-def _modules_apart(a, b):
-    """The module paths where two parameter paths first differ ("h.0", "h.1")."""
-    pa, pb = a.split("."), b.split(".")
-    k = next((i for i, (x, y) in enumerate(zip(pa, pb)) if x != y), min(len(pa), len(pb)) - 1)
-    return ".".join(pa[:k + 1]), ".".join(pb[:k + 1])
-
-
-def _label_groups(labels):
-    """Groups (index lists, size > 1) of equal labels."""
-    _, inv, cnt = np.unique(labels, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
-    return [sorted(map(int, np.flatnonzero(inv == g))) for g in np.flatnonzero(cnt > 1)][:1000]
-
-
-def _spread(g, labels):
-    """Largest difference between rows of ``g`` with equal labels."""
-    worst = 0.0
-    for grp in _label_groups(labels):
-        rows = g[grp]
-        worst = max(worst, float((rows.max(axis=0) - rows.min(axis=0)).max()))
-    return worst

@@ -15,7 +15,8 @@ from ..base.progress import note
 from ..maths.palette import ONE, ZERO
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
-from .factored import Fac, Mark, as_mark, sum_marks, zero_mark
+from .factored import Fac
+from .marks import Mark, as_mark, sum_marks, zero_mark
 from .rules import RULES, T, ZEROS
 from .rules_factored import FAC_RULES, expose
 

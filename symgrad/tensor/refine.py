@@ -16,7 +16,7 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from ..base.progress import note
-from ..maths.palette import ZERO, Palette
+from ..maths.palette import ONE, ZERO, Palette
 from ..maths.refine import dense, split
 from . import factored
 from .interpret import run
@@ -100,24 +100,25 @@ def kept_structured(cap, starts) -> list:
 
 
 def value_classes(values, symbols=None):
-    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value);
-    an entry with a generic symbol (``symbols >= 0``) is in the class of its symbol.
+    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value)
+    and the distinct values in id order; an entry with a generic symbol (``symbols >=
+    0``) is in the class of its symbol, after them.
 
-    >>> c = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
-    >>> bool(c[0] == c[2] != c[1]), bool(c[3] == c[4] != c[0])
-    (True, True)
-    >>> value_classes(np.array([1.0, np.nan, np.nan]), np.array([-1, 0, 0])).tolist()
+    >>> c, v = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
+    >>> bool(c[0] == c[2] != c[1]), bool(c[3] == c[4] != c[0]), bool((v[c[:3]] == [0.5, -1.0, 0.5]).all())
+    (True, True, True)
+    >>> value_classes(np.array([1.0, np.nan, np.nan]), np.array([-1, 0, 0]))[0].tolist()
     [0, 2, 2]
     """
     bits = values.view(np.uint32 if values.dtype == np.float32 else np.uint64)
     nan = np.isnan(values)
     if nan.any():
         bits = np.where(nan, np.array([np.nan], values.dtype).view(bits.dtype)[0], bits)
-    classes, count = dense(bits)
+    classes, count, distinct = dense(bits, distinct=True)
     if symbols is not None:
         generic = symbols >= 0
         classes[generic] = count + symbols[generic]
-    return classes
+    return classes, distinct.view(values.dtype)
 
 
 def _symbol_colours(pal, colours, symbols, where):
@@ -159,11 +160,13 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
     for rounds in range(1, max_rounds + 1):
         pal = Palette()
         if classes is None:                               # every parameter frozen: the constants' colours,
-            classes = value_classes(values, symbols)      # named once per distinct value
+            classes, distinct = value_classes(values, symbols)   # one per distinct value, in a block
             asks = _asks(names, sizes, set(names), classes, frozen, trainable)
-            distinct = np.empty(int(classes.max(initial=-1)) + 1, values.dtype)
-            distinct[classes] = values
-            colours = pal.const(distinct)[classes]        # as a graph constant or buffer of that value
+            colours = np.add(classes, pal.value_block(distinct))  # as a graph constant or buffer of that value
+            for value, colour in ((0.0, ZERO), (1.0, ONE)):       # but 0 and 1 are ZERO and ONE
+                for c in np.flatnonzero(distinct == value):
+                    colours[classes == c] = colour
+            del distinct
             if symbols is not None:
                 _symbol_colours(pal, colours, symbols, slice(None))
         else:

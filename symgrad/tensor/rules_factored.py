@@ -14,7 +14,8 @@ from ..base.errors import SymgradError
 from ..maths.palette import ZERO
 from . import kernels as K
 from . import factored
-from .factored import Fac, Grid, Mark, as_mark, cannot_keep, table_grid, zero_mark
+from .factored import Fac, Grid, cannot_keep, table_grid
+from .marks import Mark, as_mark, zero_mark
 from .rules import T, back, registrar, wanted
 
 FAC_RULES = {}

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..base.errors import SymgradError
 from . import factored
-from .factored import Fac, Grid, Mark, Matrix, as_mark, constant_grid, dense_columns, moving_blocks
+from .factored import Fac, Grid, Matrix, constant_grid, dense_columns
+from .marks import Mark, as_mark, moving_blocks
 from .rules import ZEROS
 
 
