@@ -5,7 +5,9 @@
 #                  hostile values for every option and field (counting tracebacks, hangs and files
 #                  written outside the output folder), interrupts under
 #                  load, the claims auditor on 1,000 networks, and lint's verdicts against training
-#                  on 500 random PyTorch models, and the tensor and scalar levels' agreement on 300
+#                  on 500 random PyTorch models, and the tensor and scalar levels' agreement on 300, and
+#                  every route of stated starts (flat, by rows and columns, meta) against the realised
+#                  model on 300
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -44,6 +46,7 @@ fuzz: $(VENV)/.installed-test
 	SYMGRAD_AUDIT_NETWORKS=1000 $(PY) -m pytest -p no:cacheprovider -s tests/fuzz_claims.py
 	SYMGRAD_LINT_MODELS=500 $(PY) -m pytest -p no:cacheprovider -q tests/test_lint_crosscheck.py
 	SYMGRAD_LEVEL_MODELS=300 $(PY) -m pytest -p no:cacheprovider -q tests/test_levels_agree.py
+	SYMGRAD_STRUCTURED_MODELS=300 $(PY) -m pytest -p no:cacheprovider -q tests/test_lint_structured.py
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install -qq -e '.[bench]'
