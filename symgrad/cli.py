@@ -130,7 +130,8 @@ output, 130 interrupted. The factory is your own code and runs as it is.
 
 def proof_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", default=None, help="constant[:VALUE] (default for --mlp), zero, distinct, "
-                   "tied:w1=w2,w3=w4 or layers:a,b,c; an example has its own default")
+                   "tied:w1=w2,w3=w4 or layers:a,b,c; an example has its own default (for the lint report "
+                   "of FILE.py:FACTORY: PATTERN=SPEC rules separated by ';', as symgrad lint --init)")
     p.add_argument("--bias-init", default=None, help="the biases' initialisation (default zero)")
     p.add_argument("--engine", default="algebraic", choices=["algebraic", "structural"], help="proof engine")
     p.add_argument("--samples", type=int, default=None, metavar="N", help="sum the gradient over N samples")
