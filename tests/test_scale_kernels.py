@@ -132,11 +132,12 @@ def test_constants_sorted_or_not_get_one_name_per_value(values):
 def test_dense_ids_are_the_ranks_of_the_keys(keys, dtype):
     """Both paths of ``dense`` (keys of 32 bits sorted with their index, wider ones
     mixed): equal ids iff equal keys, ids 0..count-1."""
-    ids, count = dense(np.array(keys, dtype))
+    ids, count, shared = dense(np.array(keys, dtype), shared=True)
     assert count == len(set(keys)) and sorted(set(ids.tolist())) == list(range(count))
     for i in range(len(keys)):
         for j in range(len(keys)):
             assert (ids[i] == ids[j]) == (keys[i] == keys[j])
+        assert shared[i] == (keys.count(keys[i]) > 1)
 
 
 @given(st.lists(st.tuples(st.sampled_from([0, 1, 9, 2 ** 31 - 1, 2 ** 31, -3]), st.sampled_from([0, 9, 2 ** 31 - 1, 2 ** 40])), max_size=30))

@@ -82,31 +82,46 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
     return Grouping(targets, n).multisets(pal, tag, values, single)
 
 
-def dense(keys, distinct=False):
+def dense(keys, distinct=False, shared=False):
     """Dense ids (0..count-1) of an unsigned integer array, equal ids iff equal keys,
-    and the count (and, with ``distinct``, the keys in id order).  Keys of 32 bits
-    are sorted with their index below them (one sort, exact; ids in key order);
-    wider ones are mixed first (a bijection) and sorted as words.
+    and the count; with ``distinct``, also the keys in id order; with ``shared``, also
+    a bool per element: another element has its key.  Keys of 32 bits are sorted with
+    their index below them (one sort, exact; ids in key order); wider ones are mixed
+    first (a bijection) and sorted as words.
 
-    >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32), True)]
-    [[1, 0, 1], 2, [3, 7]]
+    >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32), True, True)]
+    [[1, 0, 1], 2, [3, 7], [True, False, True]]
+    >>> dense(np.array([2**40, 5, 2**40], np.uint64), shared=True)[2].tolist()
+    [True, False, True]
     """
+    extra = ((keys[:0],) if distinct else ()) + ((np.zeros(0, bool),) if shared else ())
     if len(keys) == 0:
-        return (np.zeros(0, np.int64), 0) + ((keys[:0],) if distinct else ())
+        return (np.zeros(0, np.int64), 0) + extra
     if keys.dtype.itemsize <= 4 and len(keys) < 1 << 32:
-        return _dense_narrow(keys, distinct)
+        return _dense_narrow(keys, distinct, shared)
     order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
     starts = np.concatenate([[True], sk[1:] != sk[:-1]])
     gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
     out[order] = gid
-    return (out, int(gid[-1]) + 1) + ((keys[order[starts]],) if distinct else ())
+    extra = ((keys[order[starts]],) if distinct else ())
+    if shared:
+        many = np.empty(len(keys), bool)
+        many[order] = _run_sizes(starts)[gid] > 1
+        extra += (many,)
+    return (out, int(gid[-1]) + 1) + extra
 
 
-def _dense_narrow(keys, distinct=False):
+def _run_sizes(starts):
+    """The length of each run, given where runs start."""
+    return np.diff(np.flatnonzero(starts), append=len(starts))
+
+
+def _dense_narrow(keys, distinct=False, shared=False):
     """``dense`` of keys below 2**32: each word is (key, index), sorted once; every
     other pass is blockwise, so the only arrays of the input's size are the words,
-    the run numbers and the result."""
+    the run numbers and the result.  Whether an element's key is shared rides in
+    bit 32 of its id through the one scatter back to input order."""
     n, low = len(keys), np.uint64(0xFFFFFFFF)
     words = np.empty(n, np.uint64)
     for i in range(0, n, BLOCK):
@@ -122,11 +137,19 @@ def _dense_narrow(keys, distinct=False):
         np.not_equal(words[i:j] >> np.uint64(32), words[i - 1:j - 1] >> np.uint64(32), out=starts[i:j])
     gid = run_numbers(starts)
     found = (words[starts] >> np.uint64(32)).astype(keys.dtype) if distinct else None
+    flag = (_run_sizes(starts) > 1).astype(np.int64) << 32 if shared else None
     del starts
     out = np.empty(n, np.int64)
     for i in range(0, n, BLOCK):
-        out[(words[i:i + BLOCK] & low).view(np.int64)] = gid[i:i + BLOCK]
-    return (out, int(gid[-1]) + 1) + ((found,) if distinct else ())
+        ids = gid[i:i + BLOCK]
+        out[(words[i:i + BLOCK] & low).view(np.int64)] = ids if flag is None else flag[ids] | ids
+    count = int(gid[-1]) + 1
+    del words, gid, flag
+    extra = (found,) if distinct else ()
+    if shared:
+        extra += (out > 0xFFFFFFFF,)
+        out &= 0xFFFFFFFF
+    return (out, count) + extra
 
 
 def marks(pal, tag, columns):

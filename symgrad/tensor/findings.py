@@ -9,6 +9,7 @@ torch autograd in float64 at the init and only supports them.
 
 import numpy as np
 
+from ..maths.refine import dense
 from . import evidence as E
 from .findings_byrows import ByRowsFindings
 from .verdicts import FROZEN_KEEP, TIE_KEEP, Finding, groups_text, module_of, modules_apart, unavailable
@@ -26,6 +27,16 @@ def _identical(rows, usable):
     return sorted(groups)
 
 
+def _tied_entries(fp):
+    """Flat bool: the moving entries (trainable, not frozen) whose class has another
+    moving entry; only the entries that share their class at all are looked at."""
+    at = np.flatnonzero(fp.trainable & ~fp.frozen & fp.sharing())
+    ids, count = dense(fp.classes[at].view(np.uint64))
+    out = np.zeros(len(fp.classes), bool)
+    out[at] = np.bincount(ids, minlength=count)[ids] > 1
+    return out
+
+
 class Report(ByRowsFindings):
     """Builds the findings from a fixpoint (and a float64 probe for evidence)."""
 
@@ -36,10 +47,7 @@ class Report(ByRowsFindings):
         self.values = fp.split(values)
         self.classes, self.frozen = fp.split(fp.classes), fp.split(fp.frozen)
         self.train = {n: bool(a.all()) for n, a in fp.split(fp.trainable).items()}
-        live = fp.trainable & ~fp.frozen
-        counted = fp.classes if live.all() else fp.classes[live]
-        shared = np.bincount(counted, minlength=int(fp.classes.max(initial=0)) + 1) > 1
-        self.tied_flat = live & shared[fp.classes]
+        self.tied_flat = _tied_entries(fp)
         self.tied = fp.split(self.tied_flat)
         self._g0 = None
         self.findings = []

@@ -17,6 +17,7 @@ from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
 from .factored import Fac
 from .marks import Mark, as_mark, sum_marks, zero_mark
+from .reach import unreached
 from .rules import RULES, T, ZEROS
 from .rules_factored import FAC_RULES, expose
 
@@ -104,16 +105,20 @@ def _progress(direction: str, done: int, total: int, node) -> None:
         note(f"lint: {direction} pass {100 * done // total}%, {where(node).split(', ')[0]}")
 
 
-def run(cap, pal, param_colours, inputs, wanted=None, consume=None):
+def run(cap, pal, param_colours, inputs, wanted=None, consume=None, reach=None):
     """Colours of the gradients of the parameters ``wanted`` asks for (name -> True, or
     ``ZEROS`` for a bool array of where the gradient is not provably zero, or a bool
     array of the elements whose colours are wanted; default: the colours of all),
     given parameter colours (name -> array).  Only the deltas with a wanted
     parameter behind them are computed, as autograd follows ``requires_grad``.
     With ``consume(name, gradient)``, each gradient is handed over as soon as the
-    backward pass has nothing more to add to it (and not kept); else returned."""
+    backward pass has nothing more to add to it (and not kept); else returned.
+    A dict ``reach`` is filled with the entries no gradient can reach
+    (``symgrad.tensor.reach.unreached``)."""
     grads = {}
     env, vjps, order, nodes = _forward(cap, pal, param_colours, inputs, wanted)
+    if reach is not None:
+        reach.update(unreached(cap, env))
     _backward(cap, pal, env, vjps, order, nodes, wanted, consume or grads.__setitem__)
     return grads
 

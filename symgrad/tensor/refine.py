@@ -38,10 +38,23 @@ class Fixpoint:
     structured: Structured | None = None   # the parameters kept by rows and columns
     starts: dict | None = None          # each parameter's stated start (None: its values)
     ordered: int = 0                    # products named by their ordered rows (finer than multisets)
+    shared: dict | None = None          # name -> flat bool of the entries sharing their class (else none)
 
     def split(self, flat):
         """A flat array as one array per parameter (views)."""
         return _per_parameter(flat, self.names, self.shapes)
+
+    def sharing(self):
+        """Flat bool: the entries whose class has another entry (every entry when not known)."""
+        if self.shared is None:
+            return np.ones(len(self.classes), bool)
+        out, o = np.zeros(len(self.classes), bool), 0
+        for n in self.names:
+            k = int(np.prod(self.shapes[n], dtype=np.int64))
+            if n in self.shared:
+                out[o:o + k] = self.shared[n]
+            o += k
+        return out
 
 
 def initial_values(cap, starts=None, names=None):
@@ -100,13 +113,16 @@ def kept_structured(cap, starts) -> list:
 
 
 def value_classes(values, symbols=None):
-    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value)
-    and the distinct values in id order; an entry with a generic symbol (``symbols >=
-    0``) is in the class of its symbol, after them.
+    """Dense ids of the initial values (equal ids iff equal values; NaNs are one value),
+    the distinct values in id order, and whether each entry's class has another entry
+    (None with symbols); an entry with a generic symbol (``symbols >= 0``) is in the
+    class of its symbol, after them.
 
-    >>> c, v = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
+    >>> c, v, shared = value_classes(np.array([0.5, -1.0, 0.5, np.nan, -np.nan], np.float32))
     >>> bool(c[0] == c[2] != c[1]), bool(c[3] == c[4] != c[0]), bool((v[c[:3]] == [0.5, -1.0, 0.5]).all())
     (True, True, True)
+    >>> shared.tolist()
+    [True, False, True, True, True]
     >>> value_classes(np.array([1.0, np.nan, np.nan]), np.array([-1, 0, 0]))[0].tolist()
     [0, 2, 2]
     """
@@ -114,11 +130,13 @@ def value_classes(values, symbols=None):
     nan = np.isnan(values)
     if nan.any():
         bits = np.where(nan, np.array([np.nan], values.dtype).view(bits.dtype)[0], bits)
+    if symbols is None:
+        classes, count, distinct, shared = dense(bits, distinct=True, shared=True)
+        return classes, distinct.view(values.dtype), shared
     classes, count, distinct = dense(bits, distinct=True)
-    if symbols is not None:
-        generic = symbols >= 0
-        classes[generic] = count + symbols[generic]
-    return classes, distinct.view(values.dtype)
+    generic = symbols >= 0
+    classes[generic] = count + symbols[generic]
+    return classes, distinct.view(values.dtype), None
 
 
 def _symbol_colours(pal, colours, symbols, where):
@@ -128,6 +146,31 @@ def _symbol_colours(pal, colours, symbols, where):
     pal._grow(int(symbols.max()) + 1)
     at = symbols >= 0 if isinstance(where, slice) else (symbols >= 0) & where
     colours[at] = base + symbols[at]
+
+
+def _parameter_colours(pal, classes, frozen, values, symbols, distinct=None):
+    """The colour of every (flat) parameter entry in a new pass: a frozen entry is its
+    initial value (a constant: 0 and 1 are ZERO and ONE), a moving one its class's
+    fresh colour, a random start its symbol's.  In round one (``distinct``: the
+    distinct values in class order) every entry is frozen and the constants' colours
+    are one block, one per distinct value."""
+    if distinct is not None:
+        colours = np.add(classes, pal.value_block(distinct))
+        for value, colour in ((0.0, ZERO), (1.0, ONE)):
+            for c in np.flatnonzero(distinct == value):
+                colours[classes == c] = colour
+        if symbols is not None:
+            _symbol_colours(pal, colours, symbols, slice(None))
+        return colours
+    fixed = pal.const(values[frozen])
+    base = pal.count
+    pal._grow(int(classes.max(initial=-1)) + 1)          # one fresh colour per class
+    colours = np.add(classes, base)
+    colours[frozen] = fixed
+    del fixed
+    if symbols is not None:
+        _symbol_colours(pal, colours, symbols, frozen)
+    return colours
 
 
 def _numpy(p):
@@ -154,61 +197,48 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
     sizes = [int(np.prod(shapes[n], dtype=np.int64)) for n in names]
     trainable = np.repeat(np.array([bool(cap.trainable[n]) for n in names], bool), sizes)
     note(f"lint: classes of {len(values):,} initial values")
-    classes = None                                      # first round: one class per value
-    frozen = np.ones(len(values), bool)
+    classes, distinct, shared = value_classes(values, symbols)   # first round: one class per value
+    frozen = np.ones(len(values), bool)                          # and every parameter frozen
+    asks, silent = _asks(names, sizes, set(names), classes, frozen, trainable, {}, shared)
+    del shared
+    unreached: dict = {}                                 # entries no gradient reaches (round one finds them)
     collisions = ordered = 0
     for rounds in range(1, max_rounds + 1):
-        pal = Palette()
-        if classes is None:                               # every parameter frozen: the constants' colours,
-            classes, distinct = value_classes(values, symbols)   # one per distinct value, in a block
-            asks = _asks(names, sizes, set(names), classes, frozen, trainable)
-            colours = np.add(classes, pal.value_block(distinct))  # as a graph constant or buffer of that value
-            for value, colour in ((0.0, ZERO), (1.0, ONE)):       # but 0 and 1 are ZERO and ONE
-                for c in np.flatnonzero(distinct == value):
-                    colours[classes == c] = colour
-            del distinct
-            if symbols is not None:
-                _symbol_colours(pal, colours, symbols, slice(None))
-        else:
-            fixed = pal.const(values[frozen])              # a frozen element is its initial value
-            base = pal.count
-            pal._grow(int(classes.max(initial=-1)) + 1)    # one fresh colour per class
-            colours = np.add(classes, base)
-            colours[frozen] = fixed
-            del fixed
-            if symbols is not None:
-                _symbol_colours(pal, colours, symbols, frozen)
-        shown = colours.view()
-        shown.setflags(write=False)                        # rules read parameter colours, never write them
-        note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
-             f"({len(asks)} of {len(names)} parameters still in play)")
-        wanted = {n: ask for n, ask in asks.items() if cap.trainable[n]}   # requires_grad=False: never moves
         step = _Step(names, sizes, asks, classes, frozen)
-        param_colours = _per_parameter(shown, names, shapes)
-        if structured is not None:
-            param_colours.update(structured.colours(pal))
-            big_asks = structured.asks()
-            wanted.update(big_asks)
-            step.structured = (structured, big_asks)
-        run(cap, pal, param_colours, inputs, wanted, step.take)
-        collisions += pal.collisions
-        ordered += pal.ordered
-        del colours, shown, pal, param_colours
+        wanted = {n: ask for n, ask in asks.items() if cap.trainable[n] and n not in silent}
+        big_asks = structured.asks() if structured is not None else {}
+        if wanted or big_asks:                          # else the pass would tell nothing new
+            pal = Palette()
+            colours = _parameter_colours(pal, classes, frozen, values, symbols, distinct)
+            distinct = None
+            shown = colours.view()
+            shown.setflags(write=False)                    # rules read parameter colours, never write them
+            note(f"lint: round {rounds}, colouring {len(cap.graph.nodes)} graph nodes "
+                 f"({len(wanted) + len(big_asks)} of {len(names) + len(big_asks)} parameters still in play)")
+            param_colours = _per_parameter(shown, names, shapes)
+            if structured is not None:
+                param_colours.update(structured.colours(pal))
+                wanted.update(big_asks)
+                step.structured = (structured, big_asks)
+            run(cap, pal, param_colours, inputs, wanted, step.take, reach=unreached if rounds == 1 else None)
+            collisions += pal.collisions
+            ordered += pal.ordered
+            del colours, shown, pal, param_colours
         note(f"lint: round {rounds}, splitting classes")
         more, thawed = step.finish()
-        if structured is not None:
+        if structured is not None and big_asks:
             more_big, thawed_big = structured.finish()
             more, thawed = more + more_big, thawed or thawed_big
         del step
-        if more == 0 and not thawed:
+        if more == 0 and not thawed:                       # the classes are those ``asks`` was made of
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
-                            structured, starts, ordered)
+                            structured, starts, ordered, _shared(asks))
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
             classes = dense(classes.view(np.uint64))[0]
-        asks = _asks(names, sizes, set(asks), classes, frozen, trainable)
+        asks, silent = _asks(names, sizes, set(asks), classes, frozen, trainable, unreached)
         if not asks and (structured is None or not structured.asks()):   # every entry settled: a pass
             return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
-                            structured, starts, ordered)                            # would change nothing
+                            structured, starts, ordered, {})                        # would change nothing
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
 
 
@@ -275,25 +305,36 @@ def _elements(names, sizes, chosen):
                           or [np.zeros(0, np.int64)])
 
 
-def _asks(names, sizes, active, classes, frozen, trainable) -> dict:
+def _asks(names, sizes, active, classes, frozen, trainable, unreached, shared=None) -> tuple:
     """What to ask next round of each parameter of ``active`` that is not settled:
     a bool array of its elements that share their class (the colours of its
     gradient are wanted there, its zero pattern elsewhere), or ``ZEROS`` when
-    they are all alone but a trainable one is frozen (its zero pattern alone)."""
+    they are all alone but a trainable one is frozen (its zero pattern alone).
+    Also the parameters asked only about entries no gradient reaches (``unreached``:
+    name -> flat bool): their answer is known (zero), so no pass is needed for them.
+    ``shared``: which of the active entries share their class, when already known."""
     at = _elements(names, sizes, active)
-    mine = classes[at]
-    shared = (np.bincount(mine) > 1)[mine]                # a class never mixes settled and live elements
-    del mine
+    if shared is None:
+        mine = classes[at]
+        shared = (np.bincount(mine) > 1)[mine]            # a class never mixes settled and live elements
+        del mine
     may_thaw = frozen[at] & trainable[at]
-    asks, o = {}, 0
+    asks, silent, o = {}, set(), 0
     for n, k in zip(names, sizes):
         if n in active:
             if shared[o:o + k].any():
                 asks[n] = shared[o:o + k]
             elif may_thaw[o:o + k].any():
                 asks[n] = ZEROS
+            if n in asks and n in unreached and not ((shared[o:o + k] | may_thaw[o:o + k]) & ~unreached[n]).any():
+                silent.add(n)
             o += k
-    return asks
+    return asks, silent
+
+
+def _shared(asks) -> dict:
+    """The entries sharing their class, per parameter, as ``_asks`` found them."""
+    return {n: ask for n, ask in asks.items() if ask is not ZEROS}
 
 
 def _per_parameter(flat, names, shapes) -> dict:
