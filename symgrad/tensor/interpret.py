@@ -247,8 +247,8 @@ def _combine_at(pal, ds, shape, at=None):
         blocks = (slice(i, i + GRADIENT_BLOCK) for i in range(0, len(out), GRADIENT_BLOCK))
     else:
         out = np.where(_not_zero(ds, shape), ONE, ZERO).ravel()
-        where = np.flatnonzero(at)
-        blocks = (where[i:i + GRADIENT_BLOCK] for i in range(0, len(where), GRADIENT_BLOCK))
+        at = at.ravel()
+        blocks = (i + np.flatnonzero(at[i:i + GRADIENT_BLOCK]) for i in range(0, len(at), GRADIENT_BLOCK))
     for b in blocks:
         part = [d[b] for d in flat]
         named = combine(pal, part, part[0].shape)
