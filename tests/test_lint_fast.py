@@ -152,3 +152,67 @@ def test_lint_with_ordered_products_keeps_its_verdicts_on_copies(monkeypatch, se
         assert [f.kind for f in exact.findings if f.kind == "tied"] == [f.kind for f in ordered.findings if f.kind == "tied"]
         assert any("ordered rows" in note for note in ordered.notes)
         assert not any("ordered rows" in note for note in exact.notes)
+
+
+def _multiset_classes(a, b):
+    """Classes of the entries by the multiset {a, b}, written out: numpy's unique of the sorted pairs."""
+    pairs = np.sort(np.stack([a.ravel(), b.ravel()], axis=1), axis=1)
+    return np.unique(pairs, axis=0, return_inverse=True)[1].ravel()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_sum_of_two_grids_is_named_as_the_multisets_are(seed):
+    """``grid_sum`` against the multisets of the two terms: equal names iff equal
+    multisets, for grids of two tags whose rows and columns repeat."""
+    rng = np.random.default_rng(seed)
+    pal = Palette()
+    m, n = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    rows, cols = pal.fresh((4,)), pal.fresh((4,))
+    a = pal.grid("p", rows[rng.integers(0, 3, m)], cols[rng.integers(0, 3, n)])
+    b = pal.grid("q", rows[rng.integers(0, 4, m)], cols[rng.integers(0, 2, n)])
+    named = K.grid_sum(pal, a, b)
+    plain = _multiset_classes(a, b)
+    got = named.ravel()
+    assert (plain[:, None] == plain[None, :]).tolist() == (got[:, None] == got[None, :]).tolist()
+    assert np.intersect1d(got, np.concatenate([a.ravel(), b.ravel()])).size == 0   # fresh names
+
+
+def test_a_sum_with_a_zero_term_or_no_grid_takes_the_general_route():
+    pal = Palette()
+    a = pal.grid("p", np.array([5, 6]), np.array([7, 8]))
+    assert K.grid_sum(pal, a, np.where(np.eye(2, dtype=bool), ZERO, a + 100)) is None
+    assert K.grid_sum(pal, a, np.array([[11, 12], [13, 11]])) is None
+    assert K.grid_sum(pal, a, a.T.copy()) is not None                 # a transposed grid is a grid
+
+
+def test_a_tied_embedding_through_the_grid_sum_keeps_the_plain_verdicts(monkeypatch):
+    """A tied token table read by a lookup and by the head: the same classes and frozen
+    entries whether its gradient sum is named by rows and columns or entry by entry."""
+    torch.manual_seed(3)
+    nn = torch.nn
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte = nn.Embedding(7, 4)
+            self.ln = nn.LayerNorm(4)
+
+        def forward(self, idx):
+            return self.ln(torch.tanh(self.wte(idx))) @ self.wte.weight.T
+
+    model = Tied()
+    with torch.no_grad():                                  # a copied row and shared values: ties to keep
+        model.wte.weight[5] = model.wte.weight[2]
+        model.wte.weight[:, 3] = 0.25
+    idx = torch.tensor([[0, 1, 3], [4, 1, 6]])
+    calls = []
+    real = K.grid_sum
+    monkeypatch.setattr(K, "grid_sum", lambda *a: calls.append(real(*a)) or calls[-1])
+    fast = lint(model, idx)
+    assert any(c is not None for c in calls)
+    monkeypatch.setattr(K, "grid_sum", lambda *a: None)
+    plain = lint(model, idx)
+    for n in plain.classes:
+        c1, c2 = np.asarray(fast.classes[n]).ravel(), np.asarray(plain.classes[n]).ravel()
+        assert ((c1[:, None] == c1[None, :]) == (c2[:, None] == c2[None, :])).all()
+        assert (np.asarray(fast.frozen[n]) == np.asarray(plain.frozen[n])).all()

@@ -241,6 +241,10 @@ def _combine_at(pal, ds, shape, at=None):
     None: everywhere), elsewhere ZERO where it is provably zero and ONE (a stand-in)
     where not.  Named block by block: the palette names a sum the same in any batch,
     and the memory a sum needs stays that of a block, not of a 38M-entry embedding."""
+    if len(ds) == 2 and len(shape) == 2:
+        named = K.grid_sum(pal, ds[0], ds[1])                # two grids: named by rows and columns
+        if named is not None:
+            return named
     flat = [d.ravel() for d in ds]
     if at is None:
         out = np.empty(int(np.prod(shape, dtype=np.int64)), np.int64)
