@@ -278,3 +278,23 @@ def test_colliding_hashes_change_no_class(name):
     plain = colour_refinement(net, labels)
     for found, expected in ((collided.nodes, plain.nodes), (collided.parameters, plain.parameters)):
         assert Classes.by_label(found) == Classes.by_label(expected)
+
+
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=40), st.integers(1, 5), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_dense_across_block_boundaries(keys, block, wide):
+    """``dense`` with blocks of a few elements (runs of equal keys across block
+    edges) against numpy's unique: ids in key order, distinct keys, shared flags."""
+    import symgrad.maths.refine as R
+    old = R.BLOCK
+    R.BLOCK = block
+    try:
+        arr = np.array(keys, np.uint64 if wide else np.uint32)
+        ids, count, *rest = dense(arr, distinct=not wide, shared=True)
+    finally:
+        R.BLOCK = old
+    uniq, inverse, counts = np.unique(arr, return_inverse=True, return_counts=True)
+    assert count == len(uniq) and ((ids[:, None] == ids[None, :]) == (inverse[:, None] == inverse[None, :])).all()
+    if not wide:
+        assert ids.tolist() == inverse.ravel().tolist() and rest[0].tolist() == uniq.tolist()
+    assert rest[-1].tolist() == (counts[inverse] > 1).ravel().tolist()

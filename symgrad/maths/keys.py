@@ -14,20 +14,24 @@ BLOCK = 1 << 22         # elements per block of a blockwise pass (32 MB of words
 COLOUR_LIMIT = 2 ** 31 - 1   # colours lie below: two of them pack into one 62-bit key
 
 
-def mix(x):
-    """splitmix64 finaliser, elementwise on a uint64 array (a bijection of 64-bit words).
+def mix(x, inplace=False):
+    """splitmix64 finaliser, elementwise on a uint64 array (a bijection of 64-bit words),
+    block by block; ``inplace``: ``x`` itself (contiguous) is mixed, else a copy.
 
     >>> int(mix(np.array([1], dtype=np.uint64))[0]) != 1
     True
     """
-    x = np.array(x, dtype=np.uint64)                 # a copy, then mixed in place
-    t = np.empty_like(x)
-    for shift, factor in ((30, _M1), (27, _M2)):
-        np.right_shift(x, _U(shift), out=t)
-        x ^= t
-        x *= factor
-    np.right_shift(x, _U(31), out=t)
-    x ^= t
+    x = x if inplace else np.array(x, dtype=np.uint64)
+    flat = x.reshape(-1)                             # a view: x is contiguous
+    t = np.empty(min(flat.size, BLOCK), np.uint64)
+    for i in range(0, flat.size, BLOCK):
+        b, u = flat[i:i + BLOCK], t[:min(BLOCK, flat.size - i)]
+        for shift, factor in ((30, _M1), (27, _M2)):
+            np.right_shift(b, _U(shift), out=u)
+            b ^= u
+            b *= factor
+        np.right_shift(b, _U(31), out=u)
+        b ^= u
     return x
 
 

@@ -82,12 +82,13 @@ def reduce_groups(pal, tag, values, targets, n, drop_zero, single=True):
     return Grouping(targets, n).multisets(pal, tag, values, single)
 
 
-def dense(keys, distinct=False, shared=False):
+def dense(keys, distinct=False, shared=False, scratch=False):
     """Dense ids (0..count-1) of an unsigned integer array, equal ids iff equal keys,
     and the count; with ``distinct``, also the keys in id order; with ``shared``, also
     a bool per element: another element has its key.  Keys of 32 bits are sorted with
     their index below them (one sort, exact; ids in key order); wider ones are mixed
-    first (a bijection) and sorted as words.
+    first (a bijection) and sorted as words (in place with ``scratch``: the caller's
+    keys are then overwritten).
 
     >>> [x.tolist() if hasattr(x, "tolist") else x for x in dense(np.array([7, 3, 7], np.uint32), True, True)]
     [[1, 0, 1], 2, [3, 7], [True, False, True]]
@@ -99,7 +100,7 @@ def dense(keys, distinct=False, shared=False):
         return (np.zeros(0, np.int64), 0) + extra
     if keys.dtype.itemsize <= 4 and len(keys) < 1 << 32:
         return _dense_narrow(keys, distinct, shared)
-    order, sk = argsort_u64(mix(keys))                  # mix is a bijection: exact
+    order, sk = argsort_u64(mix(keys, inplace=scratch and not distinct))   # a bijection: exact
     starts = np.concatenate([[True], sk[1:] != sk[:-1]])
     gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
@@ -119,33 +120,42 @@ def _run_sizes(starts):
 
 def _dense_narrow(keys, distinct=False, shared=False):
     """``dense`` of keys below 2**32: each word is (key, index), sorted once; every
-    other pass is blockwise, so the only arrays of the input's size are the words,
-    the run numbers and the result.  Whether an element's key is shared rides in
-    bit 32 of its id through the one scatter back to input order."""
-    n, low = len(keys), np.uint64(0xFFFFFFFF)
+    other pass is blockwise (run starts, run numbers, whether a neighbour has the same
+    key, the scatter back to input order), so the only arrays of the input's size are
+    the words and the result.  Whether an element's key is shared rides in bit 32 of
+    its id through the one scatter."""
+    n, low, shift = len(keys), np.uint64(0xFFFFFFFF), np.uint64(32)
     words = np.empty(n, np.uint64)
     for i in range(0, n, BLOCK):
         w = words[i:i + BLOCK]
         w[:] = keys[i:i + BLOCK]
-        w <<= np.uint64(32)
+        w <<= shift
         w |= np.arange(i, i + len(w), dtype=np.uint64)
     words.sort()
-    starts = np.empty(n, bool)
-    starts[0] = True
-    for i in range(1, n, BLOCK):
-        j = min(i + BLOCK, n)
-        np.not_equal(words[i:j] >> np.uint64(32), words[i - 1:j - 1] >> np.uint64(32), out=starts[i:j])
-    gid = run_numbers(starts)
-    found = (words[starts] >> np.uint64(32)).astype(keys.dtype) if distinct else None
-    flag = (_run_sizes(starts) > 1).astype(np.int64) << 32 if shared else None
-    del starts
     out = np.empty(n, np.int64)
+    found, count = [], 0
     for i in range(0, n, BLOCK):
-        ids = gid[i:i + BLOCK]
-        out[(words[i:i + BLOCK] & low).view(np.int64)] = ids if flag is None else flag[ids] | ids
-    count = int(gid[-1]) + 1
-    del words, gid, flag
-    extra = (found,) if distinct else ()
+        j = min(i + BLOCK, n)
+        around = words[max(i - 1, 0):min(j + 1, n)] >> shift       # the block and its neighbours
+        here = around[1 if i else 0:][:j - i]
+        starts = np.ones(j - i, bool)
+        np.not_equal(here[1:], here[:-1], out=starts[1:])
+        if i:
+            starts[0] = here[0] != around[0]
+        ids = np.cumsum(starts, dtype=np.int64)
+        ids += count - 1
+        count = int(ids[-1]) + 1
+        if distinct:
+            found.append(here[starts])
+        if shared:
+            after = np.zeros(j - i, bool)
+            np.equal(here[:-1], here[1:], out=after[:-1])
+            if j < n:
+                after[-1] = here[-1] == around[-1]
+            ids[after | ~starts] |= 1 << 32                          # equal to the one before or after
+        out[(words[i:j] & low).view(np.int64)] = ids
+    del words
+    extra = (np.concatenate(found).astype(keys.dtype),) if distinct else ()
     if shared:
         extra += (out > 0xFFFFFFFF,)
         out &= 0xFFFFFFFF
@@ -211,9 +221,11 @@ def split(classes, marks, top=None, inplace=False):
     del rep, slots
     if not len(moved):
         return classes, 0
-    key = classes[moved].astype(np.uint64) << np.uint64(32)
-    key |= marks[moved].astype(np.uint64)
-    ids, more = dense(key)
+    key = classes[moved].view(np.uint64)           # a copy (fancy index), made the key in place
+    key <<= np.uint64(32)
+    key |= marks[moved]
+    ids, more = dense(key, scratch=True)
+    del key
     new = classes if inplace else classes.copy()
     new[moved] = top + ids
     if whole and top + more >= 1 << 31:      # keep ids small: renumber densely (rare)

@@ -148,10 +148,11 @@ def _symbol_colours(pal, colours, symbols, where):
     colours[at] = base + symbols[at]
 
 
-def _parameter_colours(pal, classes, frozen, values, symbols, distinct=None):
+def _parameter_colours(pal, classes, frozen, flat_values, symbols, distinct=None):
     """The colour of every (flat) parameter entry in a new pass: a frozen entry is its
     initial value (a constant: 0 and 1 are ZERO and ONE), a moving one its class's
-    fresh colour, a random start its symbol's.  In round one (``distinct``: the
+    fresh colour, a random start its symbol's (``flat_values()``: the initial values
+    of every entry, flat).  In round one (``distinct``: the
     distinct values in class order) every entry is frozen and the constants' colours
     are one block, one per distinct value."""
     if distinct is not None:
@@ -162,7 +163,7 @@ def _parameter_colours(pal, classes, frozen, values, symbols, distinct=None):
         if symbols is not None:
             _symbol_colours(pal, colours, symbols, slice(None))
         return colours
-    fixed = pal.const(values[frozen])
+    fixed = pal.const(flat_values()[frozen])
     base = pal.count
     pal._grow(int(classes.max(initial=-1)) + 1)          # one fresh colour per class
     colours = np.add(classes, base)
@@ -199,6 +200,11 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
     note(f"lint: classes of {len(values):,} initial values")
     classes, distinct, shared = value_classes(values, symbols)   # first round: one class per value
     frozen = np.ones(len(values), bool)                          # and every parameter frozen
+    if symbols is None:             # the parameters' own values: read again when needed, not kept
+        values = None               # beside them while the passes run (half a GB for GPT-2)
+
+    def flat_values():
+        return values if values is not None else initial_values(cap, starts, names)[2]
     asks, silent = _asks(names, sizes, set(names), classes, frozen, trainable, {}, shared)
     del shared
     unreached: dict = {}                                 # entries no gradient reaches (round one finds them)
@@ -209,7 +215,7 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
         big_asks = structured.asks() if structured is not None else {}
         if wanted or big_asks:                          # else the pass would tell nothing new
             pal = Palette()
-            colours = _parameter_colours(pal, classes, frozen, values, symbols, distinct)
+            colours = _parameter_colours(pal, classes, frozen, flat_values, symbols, distinct)
             distinct = None
             shown = colours.view()
             shown.setflags(write=False)                    # rules read parameter colours, never write them
@@ -231,13 +237,13 @@ def fixpoint(cap, inputs, max_rounds=200, starts=None):
             more, thawed = more + more_big, thawed or thawed_big
         del step
         if more == 0 and not thawed:                       # the classes are those ``asks`` was made of
-            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
+            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, flat_values(), symbols,
                             structured, starts, ordered, _shared(asks))
         if int(classes.max(initial=-1)) >= (1 << 31) - 1:  # keep ids small: renumber densely (rare)
             classes = dense(classes.view(np.uint64))[0]
         asks, silent = _asks(names, sizes, set(asks), classes, frozen, trainable, unreached)
         if not asks and (structured is None or not structured.asks()):   # every entry settled: a pass
-            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, values, symbols,
+            return Fixpoint(names, shapes, classes, frozen, trainable, rounds, collisions, flat_values(), symbols,
                             structured, starts, ordered, {})                        # would change nothing
     raise SymgradError(f"colour refinement did not settle in {max_rounds} rounds")
 
