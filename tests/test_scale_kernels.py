@@ -298,3 +298,24 @@ def test_dense_across_block_boundaries(keys, block, wide):
     if not wide:
         assert ids.tolist() == inverse.ravel().tolist() and rest[0].tolist() == uniq.tolist()
     assert rest[-1].tolist() == (counts[inverse] > 1).ravel().tolist()
+
+
+@given(st.lists(st.integers(0, 2 ** 64 - 1) | st.integers(0, 9) | st.sampled_from([2 ** 40, 2 ** 40 + 1, 2 ** 63]),
+                min_size=1, max_size=60), st.integers(1, 5))
+@settings(max_examples=400, deadline=None)
+def test_sorted_runs_put_equal_keys_together(keys, block):
+    """``sorted_runs`` against Python: every run holds one key, no key in two runs, and
+    the order is a permutation; small keys share their high bits (the full-key path)."""
+    import symgrad.maths.keys as KY
+    old = KY.BLOCK
+    KY.BLOCK = block
+    try:
+        order, starts = KY.sorted_runs(np.array(keys, np.uint64))
+    finally:
+        KY.BLOCK = old
+    assert sorted(order.tolist()) == list(range(len(keys))) and starts[0]
+    runs = np.cumsum(starts) - 1
+    seen = {}
+    for r, i in zip(runs.tolist(), order.tolist()):
+        assert seen.setdefault(keys[i], r) == r                 # one run per key
+    assert len(set(seen.values())) == len(seen) == len(set(keys))   # one key per run

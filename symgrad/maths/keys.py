@@ -78,6 +78,44 @@ def argsort_u64(keys):
     return order, sk
 
 
+def sorted_runs(keys):
+    """(order, starts) for a uint64 array: ``keys[order]`` puts equal keys side by side
+    (in key order where the high bits differ), and ``starts`` marks where each run of
+    equal keys begins in it.  One sort of the keys' high bits with the index packed
+    below; full keys are read only where two neighbours agree on the high bits (rare
+    for mixed keys), so no array of the input's size is gathered at random.
+
+    >>> order, starts = sorted_runs(np.array([9, 2**40, 9, 3], np.uint64))
+    >>> np.array([9, 2**40, 9, 3])[order].tolist(), starts.tolist()
+    ([3, 9, 9, 1099511627776], [True, True, False, True])
+    """
+    n = len(keys)
+    ib = max(int(n - 1).bit_length(), 1)
+    low = _U((1 << ib) - 1)
+    packed = keys & ~low
+    for i in range(0, n, BLOCK):
+        packed[i:i + BLOCK] |= np.arange(i, min(i + BLOCK, n), dtype=np.uint64)
+    packed.sort()
+    starts = np.ones(n, bool)
+    for i in range(1, n, BLOCK):                             # the high bits change
+        j = min(i + BLOCK, n)
+        np.greater(packed[i:j] ^ packed[i - 1:j - 1], low, out=starts[i:j])
+    packed &= low
+    order = packed.view(np.int64)                            # below 2**63: the same integers
+    tied = ~starts
+    tied[:-1] |= ~starts[1:]                                 # in a group of equal high bits
+    sel = np.flatnonzero(tied)
+    if len(sel):                                             # those groups in full-key order
+        group = np.cumsum(starts[sel])
+        full = keys[order[sel]]
+        sub = np.lexsort((order[sel], full, group))
+        order[sel], full = order[sel][sub], full[sub]
+        head = starts[sel]
+        head[1:] |= full[1:] != full[:-1]
+        starts[sel] = head
+    return order, starts
+
+
 def run_numbers(starts):
     """The number of the run of equal sorted keys each position is in, given where
     runs start (int32 below 2**31 positions: half the memory traffic).

@@ -15,7 +15,7 @@ colour, never a false tie).
 """
 import numpy as np
 
-from .keys import BLOCK, argsort_u64, mix, run_numbers
+from .keys import BLOCK, mix, run_numbers, sorted_runs
 from .palette import ZERO
 
 CHUNK = 1 << 21   # entries of the rows interned at once
@@ -100,8 +100,7 @@ def dense(keys, distinct=False, shared=False, scratch=False):
         return (np.zeros(0, np.int64), 0) + extra
     if keys.dtype.itemsize <= 4 and len(keys) < 1 << 32:
         return _dense_narrow(keys, distinct, shared)
-    order, sk = argsort_u64(mix(keys, inplace=scratch and not distinct))   # a bijection: exact
-    starts = np.concatenate([[True], sk[1:] != sk[:-1]])
+    order, starts = sorted_runs(mix(keys, inplace=scratch and not distinct))   # a bijection: exact
     gid = run_numbers(starts)
     out = np.empty(len(keys), np.int64)
     out[order] = gid
