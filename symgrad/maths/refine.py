@@ -226,7 +226,8 @@ def split(classes, marks, top=None, inplace=False):
     ids, more = dense(key, scratch=True)
     del key
     new = classes if inplace else classes.copy()
-    new[moved] = top + ids
+    ids += top
+    new[moved] = ids
     if whole and top + more >= 1 << 31:      # keep ids small: renumber densely (rare)
         new = dense(new.view(np.uint64))[0]
     return new, more
