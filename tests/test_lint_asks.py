@@ -101,11 +101,11 @@ def test_a_gradient_summed_in_blocks_is_the_one_summed_whole(seed, monkeypatch):
     """The sums of a parameter used twice are named a few elements at a time (entry by
     entry, not as a sum of grids, so that the blocks are what is compared)."""
     import symgrad.tensor.interpret as interpret
-    import symgrad.tensor.kernels as kernels
+    import symgrad.tensor.grid_sums as grid_sums
     model, idx = make(seed)
     whole = lint(model, idx)
     monkeypatch.setattr(interpret, "GRADIENT_BLOCK", 3)
-    monkeypatch.setattr(kernels, "grid_sum", lambda *a: None)
+    monkeypatch.setattr(grid_sums, "grid_sum", lambda *a: None)
     blocks = lint(model, idx)
     for n in whole.classes:
         assert same_partition(whole.classes[n].ravel(), blocks.classes[n].ravel())

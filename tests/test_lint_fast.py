@@ -1,11 +1,14 @@
 """The structural fast paths of the tensor lint give the same partitions as the general paths."""
 
+import copy
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
+from symgrad.tensor import grid_sums  # noqa: E402
 from symgrad.tensor import kernels as K  # noqa: E402
 from symgrad.tensor import lint  # noqa: E402
 from symgrad.maths.keys import argsort_u64  # noqa: E402
@@ -170,7 +173,7 @@ def test_a_sum_of_two_grids_is_named_as_the_multisets_are(seed):
     rows, cols = pal.fresh((4,)), pal.fresh((4,))
     a = pal.grid("p", rows[rng.integers(0, 3, m)], cols[rng.integers(0, 3, n)])
     b = pal.grid("q", rows[rng.integers(0, 4, m)], cols[rng.integers(0, 2, n)])
-    named = K.grid_sum(pal, a, b)
+    named = grid_sums.grid_sum(pal, a, b)
     plain = _multiset_classes(a, b)
     got = named.ravel()
     assert (plain[:, None] == plain[None, :]).tolist() == (got[:, None] == got[None, :]).tolist()
@@ -180,9 +183,9 @@ def test_a_sum_of_two_grids_is_named_as_the_multisets_are(seed):
 def test_a_sum_with_a_zero_term_or_no_grid_takes_the_general_route():
     pal = Palette()
     a = pal.grid("p", np.array([5, 6]), np.array([7, 8]))
-    assert K.grid_sum(pal, a, np.where(np.eye(2, dtype=bool), ZERO, a + 100)) is None
-    assert K.grid_sum(pal, a, np.array([[11, 12], [13, 11]])) is None
-    assert K.grid_sum(pal, a, a.T.copy()) is not None                 # a transposed grid is a grid
+    assert grid_sums.grid_sum(pal, a, np.where(np.eye(2, dtype=bool), ZERO, a + 100)) is None
+    assert grid_sums.grid_sum(pal, a, np.array([[11, 12], [13, 11]])) is None
+    assert grid_sums.grid_sum(pal, a, a.T.copy()) is not None                 # a transposed grid is a grid
 
 
 def test_a_tied_embedding_through_the_grid_sum_keeps_the_plain_verdicts(monkeypatch):
@@ -206,13 +209,69 @@ def test_a_tied_embedding_through_the_grid_sum_keeps_the_plain_verdicts(monkeypa
         model.wte.weight[:, 3] = 0.25
     idx = torch.tensor([[0, 1, 3], [4, 1, 6]])
     calls = []
-    real = K.grid_sum
-    monkeypatch.setattr(K, "grid_sum", lambda *a: calls.append(real(*a)) or calls[-1])
+    real = grid_sums.grid_sum
+    monkeypatch.setattr("symgrad.tensor.interpret.GRID_SUM_MIN", 0)   # small enough for this model
+    monkeypatch.setattr(grid_sums, "grid_sum", lambda *a: calls.append(real(*a)) or calls[-1])
     fast = lint(model, idx)
     assert any(c is not None for c in calls)
-    monkeypatch.setattr(K, "grid_sum", lambda *a: None)
+    monkeypatch.setattr(grid_sums, "grid_sum", lambda *a: None)
     plain = lint(model, idx)
     for n in plain.classes:
         c1, c2 = np.asarray(fast.classes[n]).ravel(), np.asarray(plain.classes[n]).ravel()
         assert ((c1[:, None] == c1[None, :]) == (c2[:, None] == c2[None, :])).all()
         assert (np.asarray(fast.frozen[n]) == np.asarray(plain.frozen[n])).all()
+
+
+def test_constants_that_count_up_are_not_taken_for_a_grid(monkeypatch):
+    """Two parameters, each used twice against frozen constants (whose colours are
+    consecutive in value order, so they pass the additive test by accident): the sums
+    must be named as their terms are, with no tie that training breaks."""
+    nn = torch.nn
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.P = nn.Parameter(torch.full((2, 2), 0.5))
+            self.Q = nn.Parameter(torch.full((2, 2), 0.5))
+            self.R = nn.Parameter(torch.tensor([[0.25, 0.5], [0.5, 0.75]]), requires_grad=False)
+            self.S = nn.Parameter(torch.full((2, 2), 0.5), requires_grad=False)
+
+        def forward(self, x):
+            return ((self.P * self.R).sum() + (self.P * self.S).sum()
+                    + (self.Q * self.S).sum() + (self.Q * self.S.T).sum() + x.sum())
+
+    model, x = Scaled(), torch.randn(3)
+    m = copy.deepcopy(model).double()
+    opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        m(torch.randn(3, dtype=torch.float64)).backward()
+        opt.step()
+    after = np.concatenate([m.P.detach().numpy().ravel(), m.Q.detach().numpy().ravel()])
+
+    def claimed():
+        r = lint(model, x)
+        classes = np.concatenate([np.asarray(r.classes["P"]).ravel(), np.asarray(r.classes["Q"]).ravel()])
+        for i in range(8):
+            for j in range(8):
+                if classes[i] == classes[j]:
+                    assert after[i] == after[j]               # every claimed tie holds
+        return classes
+    classes = claimed()                                       # small: entry by entry, as every sum
+    assert (classes[[1, 2, 4]] == classes[1]).all()          # the true tie of P[0,1], P[1,0] and Q
+    monkeypatch.setattr("symgrad.tensor.interpret.GRID_SUM_MIN", 0)
+    classes = claimed()                                       # by rows and columns where a grid: sound,
+    assert classes[1] == classes[2]                           # and P's counting-up terms are no grid
+
+
+def test_a_grid_sum_name_means_the_same_entries_in_every_call():
+    """Two calls whose grids agree on a first-column and a first-row colour but not on
+    their corner: the entries there differ, so their sums must be named apart."""
+    pal = Palette()
+    b = np.array([[100, 101], [200, 201]])
+    first = grid_sums.grid_sum(pal, np.array([[10, 11], [20, 21]]), b)
+    second = grid_sums.grid_sum(pal, np.array([[12, 11], [20, 19]]), b)   # entry (1, 1): 19, not 21
+    assert first is not None and second is not None
+    assert first[1, 1] != second[1, 1]
+    again = grid_sums.grid_sum(pal, np.array([[10, 11], [20, 21]]), b)
+    assert (again == first).all()                                       # the same sums, the same names

@@ -13,6 +13,7 @@ import numpy as np
 from ..base.errors import SymgradError
 from ..base.progress import note
 from ..maths.palette import ONE, ZERO
+from . import grid_sums
 from . import kernels as K
 from . import rules_nn  # noqa: F401  (registers the network-level rules)
 from .factored import Fac
@@ -234,6 +235,8 @@ def _not_zero(ds, shape):
 
 
 GRADIENT_BLOCK = 1 << 22    # elements of a parameter's gradient summed at once
+GRID_SUM_MIN = 1 << 20      # entries from which a sum of two grids is named by rows and columns
+#                             (below, entry by entry: the same names as every other sum)
 
 
 def _combine_at(pal, ds, shape, at=None):
@@ -241,8 +244,8 @@ def _combine_at(pal, ds, shape, at=None):
     None: everywhere), elsewhere ZERO where it is provably zero and ONE (a stand-in)
     where not.  Named block by block: the palette names a sum the same in any batch,
     and the memory a sum needs stays that of a block, not of a 38M-entry embedding."""
-    if len(ds) == 2 and len(shape) == 2:
-        named = K.grid_sum(pal, ds[0], ds[1])                # two grids: named by rows and columns
+    if len(ds) == 2 and len(shape) == 2 and int(np.prod(shape)) >= GRID_SUM_MIN:
+        named = grid_sums.grid_sum(pal, ds[0], ds[1])                # two grids: named by rows and columns
         if named is not None:
             return named
     flat = [d.ravel() for d in ds]

@@ -40,44 +40,6 @@ def total(pal, ds, shape):
     return scatter_sum(pal, np.concatenate([d.ravel() for d in ds]), np.tile(np.arange(n), len(ds)), n).reshape(shape)
 
 
-def grid_sum(pal, a, b):
-    """``a + b`` for two 2-D colour arrays that are each a grid, ``x[i, j] = x[i, 0] +
-    x[0, j] - x[0, 0]`` (as ``Palette.grid`` names the products of a row and a column),
-    with no zero term: the sum at (i, j) is fixed by the first column's and first row's
-    colours of both, so it is named by a grid over those pairs, in O(rows + columns)
-    names instead of one per entry (a tied embedding's 38M-entry gradient).  Equal
-    names are equal sums; an equal sum made some other way is named apart (finer,
-    never coarser).  None if either array is not such a grid.
-
-    >>> from symgrad.maths.palette import Palette
-    >>> pal = Palette()
-    >>> a = pal.grid("p", np.array([5, 6, 5]), np.array([7, 8]))
-    >>> b = pal.grid("q", np.array([9, 9, 9]), np.array([3, 4]))
-    >>> s = grid_sum(pal, a, b)
-    >>> bool((s[0] == s[2]).all()), bool(s[0, 0] != s[1, 0] != s[0, 1])
-    (True, True)
-    >>> grid_sum(pal, a, np.array([[2, 3], [3, 2], [4, 4]])) is None
-    True
-    """
-    if a.ndim != 2 or a.shape != b.shape or not a.size or not (_is_grid(a) and _is_grid(b)):
-        return None
-    rows = pal.intern_pair("sum-rows", a[:, 0], b[:, 0])
-    cols = pal.intern_pair("sum-columns", a[0, :], b[0, :])
-    return pal.grid("sum", rows, cols)
-
-
-def _is_grid(x):
-    """Whether ``x[i, j] = x[i, 0] + x[0, j] - x[0, 0]`` everywhere and no entry is ZERO
-    (checked a block of rows at a time)."""
-    step = max(1, (1 << 22) // max(x.shape[1], 1))
-    offsets = x[0, :] - x[0, 0]
-    for i in range(0, x.shape[0], step):
-        part = x[i:i + step]
-        if not (part == part[:, :1] + offsets).all() or (part == ZERO).any():
-            return False
-    return True
-
-
 def unbroadcast(pal, d, shape):
     """Adjoint of broadcasting ``shape`` up to ``d.shape``: sums over the copies."""
     shape = tuple(shape)
