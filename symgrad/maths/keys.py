@@ -42,46 +42,19 @@ def psort(a):
 
 
 def argsort_u64(keys):
-    """(order, sorted keys) of a uint64 array: the index is packed under the key's high
-    bits so that one plain sort is the argsort; ties on the high bits are then put in
-    full-key order.  Stable for equal keys."""
-    n = len(keys)
-    if n < 2:
-        return np.arange(n), keys.copy()
-    ib = int(n - 1).bit_length()
-    low = _U((1 << ib) - 1)
-    packed = keys & ~low
-    spill = False                                            # a key with low bits set
-    for i in range(0, n, BLOCK):                            # in blocks: no index array of n
-        j = min(i + BLOCK, n)
-        spill = spill or bool(np.bitwise_or.reduce(keys[i:j] & low))
-        packed[i:j] |= np.arange(i, j, dtype=np.uint64)
-    packed.sort()
-    order = (packed & low).view(np.int64)                    # below 2**63: the same integers
-    if not spill:                                            # the keys' low bits are all 0: the
-        packed &= ~low                                       # sorted keys are read off, in order
-        return order, packed
-    sk = keys[order]
-    bad = np.flatnonzero(sk[1:] < sk[:-1])
-    if len(bad):                                           # equal high bits, unordered low bits
-        hi = packed[bad] & ~low
-        lo_end = np.searchsorted(packed, hi, side="left")                # group extents
-        hi_end = np.searchsorted(packed, hi | low, side="right")
-        lo_end, first = np.unique(lo_end, return_index=True)
-        hi_end = hi_end[first]
-        lens = hi_end - lo_end
-        sel = np.repeat(lo_end - np.cumsum(np.concatenate([[0], lens[:-1]])), lens) + np.arange(lens.sum())
-        grp = np.repeat(np.arange(len(lens)), lens)
-        sub = np.lexsort((order[sel], sk[sel], grp))
-        order[sel] = order[sel][sub]
-        sk[sel] = sk[sel][sub]
-    return order, sk
+    """(order, sorted keys) of a uint64 array, stable for equal keys: ``sorted_runs``'s
+    order (key order throughout), then the keys read in it.
+
+    >>> [x.tolist() for x in argsort_u64(np.array([9, 2**40, 9, 3], np.uint64))]
+    [[3, 0, 2, 1], [3, 9, 9, 1099511627776]]
+    """
+    order, _ = sorted_runs(keys)
+    return order, keys[order]
 
 
 def sorted_runs(keys):
-    """(order, starts) for a uint64 array: ``keys[order]`` puts equal keys side by side
-    (in key order where the high bits differ), and ``starts`` marks where each run of
-    equal keys begins in it.  One sort of the keys' high bits with the index packed
+    """(order, starts) for a uint64 array: ``keys[order]`` is in key order (equal keys by
+    index), and ``starts`` marks where each run of equal keys begins in it.  One sort of the keys' high bits with the index packed
     below; full keys are read only where two neighbours agree on the high bits (rare
     for mixed keys), so no array of the input's size is gathered at random.
 

@@ -235,8 +235,8 @@ def _not_zero(ds, shape):
 
 
 GRADIENT_BLOCK = 1 << 22    # elements of a parameter's gradient summed at once
-GRID_SUM_MIN = 1 << 20      # entries from which a sum of two grids is named by rows and columns
-#                             (below, entry by entry: the same names as every other sum)
+GRID_SUM_MIN = 1 << 20      # a sum of two grids this large is named by rows and columns (a smaller
+                            # one entry by entry, with the same names as every other sum)
 
 
 def _combine_at(pal, ds, shape, at=None):

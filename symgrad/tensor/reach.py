@@ -22,24 +22,21 @@ def unreached(cap, env) -> dict:
     A parameter counts as read everywhere as soon as one of its uses is anything but
     an embedding lookup with constant indices (a view, a matmul, a lookup by data).
     """
-    touched: dict = {}
+    tables: dict = {}                       # a tied parameter may have several placeholders
     for node in cap.graph.nodes:
-        if node.op != "placeholder" or cap.kinds[node.name][0] != "param":
-            continue
-        key = cap.kinds[node.name][1]
-        param = env[node]
-        if isinstance(param.c, Fac) or param.c.ndim != 2:
-            touched[key] = None
-            continue
-        rows = _rows_reached(node, env, param.shape[0])
-        if rows is None or touched.get(key, False) is None:
-            touched[key] = None
-        else:
-            touched[key] = rows | touched[key] if key in touched else rows
+        if node.op == "placeholder" and cap.kinds[node.name][0] == "param":
+            tables.setdefault(cap.kinds[node.name][1], []).append(node)
     out = {}
-    for key, rows in touched.items():
-        if rows is not None and not rows.all():
-            out[key] = np.repeat(~rows, cap.params[key].shape[1])
+    for key, nodes in tables.items():
+        param = env[nodes[0]]
+        if isinstance(param.c, Fac) or param.c.ndim != 2:
+            continue
+        rows = [_rows_reached(node, env, param.shape[0]) for node in nodes]
+        if any(r is None for r in rows):
+            continue
+        reached = np.logical_or.reduce(rows)
+        if not reached.all():
+            out[key] = np.repeat(~reached, param.shape[1])
     return out
 
 
