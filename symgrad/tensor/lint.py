@@ -98,15 +98,10 @@ def lint(model, example_inputs, loss=None, targets=None, *, name=None, init=None
     phase("reading", f"lint: capturing {type(model).__name__} with torch.export "
                      f"({sum(p.numel() for p in model.parameters()):,} parameters)")
     cap = capture(model, inputs, loss, targets)
-    with retained():            # gigabyte arrays, freed and made again (the float64 evidence too)
-        return _lint_captured(model, inputs, loss, targets, cap, init, name)
-
-
-def _lint_captured(model, inputs, loss, targets, cap, init, name):
-    """``lint`` once the model is captured: the fixpoint, then its findings."""
     starts = _starts(cap, init)
     all_inputs = inputs + ((targets,) if loss is not None else ())
-    fp = fixpoint(cap, all_inputs, starts=starts)
+    with retained():                                   # gigabyte arrays, freed and made again
+        fp = fixpoint(cap, all_inputs, starts=starts)
     kinks = _kink_conventions(cap)
     evidence = probe(model, inputs, loss, targets, starts)
     report = Report(fp, fp.values, evidence, cap.objective, tuple(kinks), starts)
